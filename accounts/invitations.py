@@ -1,0 +1,297 @@
+"""Invitations: create, deliver, resend, revoke, open and accept.
+
+These are the public functions other apps, the admin and the management commands use.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zorgportaal import audit, emails
+
+from .models import (
+    Invitation,
+    Organisation,
+    Role,
+    User,
+    hash_token,
+    new_invitation_expiry,
+    normalize_email,
+)
+
+logger = logging.getLogger(__name__)
+
+# A failed mail is retried with a growing pause: 1, 2, 4 … minutes, at most this many times.
+MAX_SEND_ATTEMPTS = 10
+
+
+class InvitationProblem(Exception):
+    """Why an invitation link cannot be used; `code` picks the page the person sees."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class InviteReport:
+    """What happened to each address of one batch, for the admin message and the command."""
+
+    invited: list[str] = field(default_factory=list)
+    renewed: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    existing_accounts: list[str] = field(default_factory=list)
+    already_invited: list[str] = field(default_factory=list)
+
+
+def parse_address_list(text: str) -> tuple[list[str], list[str], list[str]]:
+    """Split pasted text (lines, commas or semicolons) into valid, invalid and repeated entries.
+
+    "Jan Jansen <jan@example.org>" is accepted as jan@example.org.
+    """
+    valid, invalid, duplicates = [], [], []
+    seen = set()
+    for raw in text.replace(";", "\n").replace(",", "\n").splitlines():
+        item = raw.strip()
+        if not item:
+            continue
+        address = normalize_email(parseaddr(item)[1] if "<" in item else item)
+        try:
+            validate_email(address)
+        except ValidationError:
+            invalid.append(item)
+            continue
+        if address in seen:
+            duplicates.append(address)
+            continue
+        seen.add(address)
+        valid.append(address)
+    return valid, invalid, duplicates
+
+
+def invitations_create(
+    *,
+    text: str,
+    organisation: Organisation,
+    role: Role,
+    language: str = "nl",
+    invited_by: User | None = None,
+    request=None,
+) -> InviteReport:
+    """Invite every valid address in `text`; report the rest instead of inviting twice.
+
+    An address whose earlier invitation expired unused gets that invitation renewed.
+    Mails go out after the transaction commits.
+    """
+    valid, invalid, duplicates = parse_address_list(text)
+    report = InviteReport(invalid=invalid, duplicates=duplicates)
+    now = timezone.now()
+    with transaction.atomic():
+        existing = set(User.objects.filter(email__in=valid).values_list("email", flat=True))
+        pending = {inv.email: inv for inv in Invitation.objects.pending().filter(email__in=valid)}
+        for address in valid:
+            if address in existing:
+                report.existing_accounts.append(address)
+            elif address in pending and pending[address].expires_at > now:
+                report.already_invited.append(address)
+            elif address in pending:
+                _renew(pending[address], organisation=organisation, role=role, language=language)
+                report.renewed.append(address)
+            else:
+                _create(address, organisation, role, language, invited_by, request)
+                report.invited.append(address)
+    return report
+
+
+def _create(address, organisation, role, language, invited_by, request) -> Invitation:
+    invitation = Invitation(
+        email=address,
+        organisation=organisation,
+        role=role,
+        language=language,
+        invited_by=invited_by,
+    )
+    invitation.new_token()  # a placeholder: the link that is mailed is made at delivery
+    invitation.save()
+    audit.record(
+        "invitation.created",
+        request=request,
+        actor=invited_by,
+        subject_email=address,
+        organisation=organisation.name,
+        role=role.name,
+    )
+    _deliver_after_commit(invitation)
+    return invitation
+
+
+def _renew(invitation: Invitation, **changes) -> None:
+    for name, value in changes.items():
+        setattr(invitation, name, value)
+    _reset_delivery(invitation)
+    invitation.opened_at = None
+    invitation.save()
+    _deliver_after_commit(invitation)
+
+
+def _reset_delivery(invitation: Invitation) -> None:
+    invitation.expires_at = new_invitation_expiry()
+    invitation.sent_at = None
+    invitation.send_failed_at = None
+    invitation.send_attempts = 0
+    invitation.send_error = ""
+
+
+def _deliver_after_commit(invitation: Invitation) -> None:
+    pk = invitation.pk
+    transaction.on_commit(lambda: invitation_deliver(pk))
+
+
+def invitation_deliver(invitation_id: int) -> bool:
+    """Mail a fresh link for this invitation; record success or failure. True when sent.
+
+    Only the hash of the link is stored, so every delivery makes a new link and the previous
+    one stops working. A failure leaves the invitation in place for a retry.
+    """
+    invitation = (
+        Invitation.objects.pending().select_related("organisation").filter(pk=invitation_id).first()
+    )
+    if invitation is None or invitation.expires_at <= timezone.now():
+        return False
+    token = invitation.new_token()
+    invitation.send_attempts += 1
+    invitation.save(update_fields=["token_hash", "send_attempts"])
+    try:
+        emails.send(
+            "invitation",
+            invitation.email,
+            {"invitation": invitation, "link_path": f"/registreren/{token}/"},
+            language=invitation.language,
+        )
+    except Exception as error:  # any backend, any failure: keep the invitation, retry later
+        logger.warning("Invitation %s: mail failed: %s", invitation.pk, type(error).__name__)
+        invitation.send_failed_at = timezone.now()
+        invitation.send_error = type(error).__name__[:200]
+        invitation.save(update_fields=["send_failed_at", "send_error"])
+        audit.record(
+            "invitation.sent",
+            success=False,
+            subject_email=invitation.email,
+            error=invitation.send_error,
+        )
+        return False
+    invitation.sent_at = timezone.now()
+    invitation.send_error = ""
+    invitation.save(update_fields=["sent_at", "send_error"])
+    audit.record("invitation.sent", subject_email=invitation.email)
+    return True
+
+
+def invitations_due_for_retry(now=None):
+    """Pending, unexpired invitations whose last mail failed or never went, past their pause."""
+    now = now or timezone.now()
+    candidates = Invitation.objects.pending().filter(
+        expires_at__gt=now, sent_at__isnull=True, send_attempts__lt=MAX_SEND_ATTEMPTS
+    )
+    return [
+        inv
+        for inv in candidates
+        if inv.send_failed_at is None
+        or inv.send_failed_at + timedelta(minutes=2 ** (inv.send_attempts - 1)) <= now
+    ]
+
+
+def invitation_resend(invitation: Invitation, *, request=None) -> bool:
+    """A new link with a new expiry date; the old link dies. False when nothing can be sent."""
+    if invitation.used_at or invitation.revoked_at:
+        return False
+    _reset_delivery(invitation)
+    invitation.save()
+    audit.record("invitation.resent", request=request, subject_email=invitation.email)
+    return invitation_deliver(invitation.pk)
+
+
+def invitation_revoke(invitation: Invitation, *, request=None) -> bool:
+    updated = (
+        Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    )
+    if updated:
+        audit.record("invitation.revoked", request=request, subject_email=invitation.email)
+    return bool(updated)
+
+
+def invitation_check(token_hash: str, *, now=None) -> Invitation:
+    """The invitation behind a link hash, or InvitationProblem saying why it cannot be used."""
+    invitation = (
+        Invitation.objects.select_related("organisation", "role")
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationProblem("invalid")
+    if invitation.revoked_at:
+        raise InvitationProblem("revoked")
+    if invitation.used_at:
+        raise InvitationProblem("used")
+    if invitation.expires_at <= (now or timezone.now()):
+        raise InvitationProblem("expired")
+    return invitation
+
+
+def invitation_open(token: str, *, request) -> Invitation:
+    """Check a link as it is opened. Opening does not use it up (mail scanners open links)."""
+    try:
+        invitation = invitation_check(hash_token(token))
+    except InvitationProblem as problem:
+        audit.record("invitation.opened", request=request, success=False, reason=problem.code)
+        raise
+    if invitation.opened_at is None:
+        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+            opened_at=timezone.now()
+        )
+    audit.record("invitation.opened", request=request, subject_email=invitation.email)
+    return invitation
+
+
+def invitation_accept(*, token_hash: str, password: str, request=None) -> User:
+    """Use the invitation once: make the account with its password, in one transaction.
+
+    Two requests with the same link: the conditional update lets exactly one through.
+    """
+    with transaction.atomic():
+        invitation = invitation_check(token_hash)
+        claimed = (
+            Invitation.objects.pending()
+            .filter(pk=invitation.pk, token_hash=token_hash, expires_at__gt=timezone.now())
+            .update(used_at=timezone.now())
+        )
+        if not claimed:
+            raise InvitationProblem("used")
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    invitation.email,
+                    password,
+                    organisation=invitation.organisation,
+                    role=invitation.role,
+                )
+        except IntegrityError:
+            raise InvitationProblem("used") from None
+        Invitation.objects.filter(pk=invitation.pk).update(user=user)
+        audit.record("invitation.used", request=request, actor=user, subject=user)
+        audit.record("password.set", request=request, actor=user, subject=user)
+    return user
+
+
+def registration_password_change(user: User, *, password: str, request=None) -> None:
+    """ "Begin opnieuw" before a factor is bound: the new account may choose its password again."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record("password.set", request=request, actor=user, subject=user)

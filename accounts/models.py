@@ -1,0 +1,229 @@
+"""People, the organisations they work for, and the invitations that bring them in."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are the login name; compare and store them in one form."""
+    return (email or "").strip().lower()
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.Model):
+    name = models.CharField(_("naam"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("rol")
+        verbose_name_plural = _("rollen")
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email=normalize_email(email))
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        """The first administrator: staff, verified by construction (SPEC 8b)."""
+        extra_fields.update(is_staff=True, is_superuser=True, identity_verified_at=timezone.now())
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mailadres"), unique=True)
+    first_name = models.CharField(_("voornaam"), max_length=150, blank=True)
+    last_name = models.CharField(_("achternaam"), max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisatie"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.ForeignKey(
+        Role,
+        verbose_name=_("rol"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    is_staff = models.BooleanField(_("medewerker"), default=False)
+    is_active = models.BooleanField(_("actief"), default=True)
+    # Not `is_verified`: django-otp puts that method on request.user for the second factor.
+    identity_verified_at = models.DateTimeField(
+        _("identiteit geverifieerd op"),
+        null=True,
+        blank=True,
+        help_text=_("Pas na verificatie door de helpdesk kan iemand het portaal gebruiken."),
+    )
+    date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    @property
+    def is_identity_verified(self) -> bool:
+        return self.identity_verified_at is not None
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+def hash_token(token: str) -> str:
+    """Invitation links are stored only as this hash; the raw token lives in the mail."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_invitation_expiry():
+    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Not used and not revoked; may still have expired."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """One address invited by the servicedesk, with the hash of its current link."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("wordt verstuurd")
+        SENT = "sent", _("verstuurd")
+        FAILED = "failed", _("verzenden mislukt")
+        OPENED = "opened", _("geopend")
+        USED = "used", _("gebruikt")
+        EXPIRED = "expired", _("verlopen")
+        REVOKED = "revoked", _("ingetrokken")
+
+    email = models.EmailField(_("e-mailadres"))
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisatie"), on_delete=models.PROTECT
+    )
+    role = models.ForeignKey(Role, verbose_name=_("rol"), on_delete=models.PROTECT)
+    language = models.CharField(
+        _("taal van de mail"), max_length=8, choices=settings.LANGUAGES, default="nl"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uitgenodigd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("verloopt op"), default=new_invitation_expiry)
+    sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
+    send_failed_at = models.DateTimeField(_("verzenden mislukt op"), null=True, blank=True)
+    send_attempts = models.PositiveIntegerField(_("verzendpogingen"), default=0)
+    send_error = models.CharField(_("laatste verzendfout"), max_length=200, blank=True)
+    opened_at = models.DateTimeField(_("link geopend op"), null=True, blank=True)
+    used_at = models.DateTimeField(_("gebruikt op"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("uitnodiging")
+        verbose_name_plural = _("uitnodigingen")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def new_token(self) -> str:
+        """Give this invitation a fresh link; any earlier link stops working."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    def status_at(self, now) -> "Invitation.Status":
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.used_at:
+            return self.Status.USED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        if self.opened_at:
+            return self.Status.OPENED
+        if self.send_failed_at and (not self.sent_at or self.send_failed_at > self.sent_at):
+            return self.Status.FAILED
+        if self.sent_at:
+            return self.Status.SENT
+        return self.Status.QUEUED
+
+    @property
+    def status(self) -> "Invitation.Status":
+        return self.status_at(timezone.now())

@@ -1,0 +1,137 @@
+"""Registration steps (SPEC 1 to 3): the invitation link, the password, the choice of factor."""
+
+from django.contrib import auth
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from tokens import enrolment
+
+from . import invitations
+from .forms import SetPasswordForm
+from .journey import (
+    ALL_STAGES,
+    REGISTRATION_SESSION_KEY,
+    Stage,
+    registered_in_this_session,
+    stages,
+)
+from .models import hash_token
+
+PROBLEM_STATUS = {"invalid": 404, "expired": 410, "used": 410, "revoked": 410}
+
+
+def _problem_page(request, problem: invitations.InvitationProblem):
+    """Say which of invalid, expired, used or revoked a link is, and what to do."""
+    return render(
+        request,
+        "accounts/invitation_problem.html",
+        {"reason": problem.code},
+        status=PROBLEM_STATUS[problem.code],
+    )
+
+
+@stages(*ALL_STAGES)
+@never_cache
+def invitation_link(request, token):
+    """Check the link, keep it in the session, and continue on a URL without the token.
+
+    Like PasswordResetConfirmView: the token must not leak through the Referer header or
+    browser history. Opening does not use the invitation up; only choosing a password does.
+    """
+    try:
+        invitation = invitations.invitation_open(token, request=request)
+    except invitations.InvitationProblem as problem:
+        return _problem_page(request, problem)
+    if request.user.is_authenticated:
+        auth.logout(request)
+    request.session.cycle_key()
+    request.session[REGISTRATION_SESSION_KEY] = {
+        "invitation": invitation.pk,
+        "token_hash": hash_token(token),
+    }
+    return redirect("accounts:register_password")
+
+
+@stages(Stage.REGISTRATION, Stage.ENROLMENT)
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def register_password(request):
+    """Step 1 of 4: "Account voor Topicus Zorgportaal instellen"."""
+    if request.user.is_authenticated:
+        if not registered_in_this_session(request):
+            return redirect("accounts:choose_factor")
+        email = request.user.email
+    else:
+        state = request.session[REGISTRATION_SESSION_KEY]
+        try:
+            invitation = invitations.invitation_check(state["token_hash"])
+        except invitations.InvitationProblem as problem:
+            del request.session[REGISTRATION_SESSION_KEY]
+            return _problem_page(request, problem)
+        email = invitation.email
+
+    form = SetPasswordForm(request.POST or None, email=email)
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data["password1"]
+        if request.user.is_authenticated:
+            invitations.registration_password_change(
+                request.user, password=password, request=request
+            )
+            auth.update_session_auth_hash(request, request.user)
+        else:
+            try:
+                user = invitations.invitation_accept(
+                    token_hash=state["token_hash"], password=password, request=request
+                )
+            except invitations.InvitationProblem as problem:
+                del request.session[REGISTRATION_SESSION_KEY]
+                return _problem_page(request, problem)
+            auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[REGISTRATION_SESSION_KEY] = {**state, "user": user.pk}
+        return redirect("accounts:choose_factor")
+    return render(request, "accounts/register_password.html", {"form": form, "email": email})
+
+
+@stages(Stage.ENROLMENT)
+@never_cache
+def choose_factor(request):
+    """Step 2 of 4: "Authenticatiemiddel kiezen"."""
+    return render(
+        request,
+        "accounts/choose_factor.html",
+        {"can_restart_registration": registered_in_this_session(request)},
+    )
+
+
+@stages(Stage.ENROLMENT)
+@require_POST
+def restart(request):
+    """ "Begin opnieuw": drop any half-made factor and go back to the start of the flow."""
+    enrolment.discard_unfinished(request.user)
+    if registered_in_this_session(request):
+        return redirect("accounts:register_password")
+    return redirect("accounts:choose_factor")
+
+
+@stages(*ALL_STAGES)
+@require_POST
+def logout(request):
+    """End the session on the server, whatever stage it was in."""
+    auth.logout(request)
+    return redirect("start")
+
+
+@stages(Stage.ANONYMOUS, Stage.REGISTRATION)
+@never_cache
+def login(request):
+    """ "Inloggen op ZorgPortaal" (manual 2.8); built in the login issue."""
+    return render(request, "holding.html", {"title": "Inloggen op ZorgPortaal"})
+
+
+@stages(Stage.SECOND_FACTOR)
+@never_cache
+def login_code(request):
+    """The one-time code step of the login; built in the login issue."""
+    return render(request, "holding.html", {"title": "Inloggen op ZorgPortaal"})

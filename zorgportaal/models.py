@@ -1,0 +1,65 @@
+"""The audit trail: append-only security events, in the spirit of NEN 7513."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One security event. Never holds a secret: no passwords, seeds, tokens or codes."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("gelukt")
+        FAILURE = "failure", _("mislukt")
+
+    created_at = models.DateTimeField(_("tijdstip (UTC)"), default=timezone.now, db_index=True)
+    event = models.CharField(_("gebeurtenis"), max_length=64, db_index=True)
+    outcome = models.CharField(_("uitkomst"), max_length=16, choices=Outcome.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uitgevoerd door"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_email = models.CharField(_("e-mailadres uitvoerder"), max_length=254, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("betreft account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject_email = models.CharField(_("e-mailadres betrokkene"), max_length=254, blank=True)
+    client_ip = models.GenericIPAddressField(_("adres client"), null=True, blank=True)
+    request_id = models.CharField(_("request-id"), max_length=64, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("auditgebeurtenis")
+        verbose_name_plural = _("audittrail")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.event} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
