@@ -1,0 +1,216 @@
+"""The servicedesk's pages: invite addresses, follow their status, resend or revoke."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import F, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import invitations
+from .forms import InviteForm
+from .models import Invitation, Organisation, Role, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "organisation", "role", "is_staff"]
+    list_filter = ["organisation", "role", "is_staff", "is_active"]
+    list_select_related = ["organisation", "role"]
+    search_fields = ["email", "first_name", "last_name"]
+    readonly_fields = ["last_login", "date_joined", "identity_verified_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Persoonsgegevens"), {"fields": ["first_name", "last_name", "organisation", "role"]}),
+        (
+            _("Rechten"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Data"), {"fields": ["last_login", "date_joined", "identity_verified_at"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Filter on the status a person sees, which depends on several dates and the clock."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Invitation.Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        live = Q(revoked_at__isnull=True, used_at__isnull=True, expires_at__gt=now)
+        failed = Q(send_failed_at__isnull=False) & (
+            Q(sent_at__isnull=True) | Q(send_failed_at__gt=F("sent_at"))
+        )
+        unopened = live & Q(opened_at__isnull=True)
+        conditions = {
+            "revoked": Q(revoked_at__isnull=False),
+            "used": Q(revoked_at__isnull=True, used_at__isnull=False),
+            "expired": Q(revoked_at__isnull=True, used_at__isnull=True, expires_at__lte=now),
+            "opened": live & Q(opened_at__isnull=False),
+            "failed": unopened & failed,
+            "sent": unopened & Q(sent_at__isnull=False) & ~failed,
+            "queued": unopened & Q(sent_at__isnull=True, send_failed_at__isnull=True),
+        }
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()])
+        return queryset
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "organisation",
+        "role",
+        "status_label",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "expires_at",
+    ]
+    list_filter = [StatusFilter, "organisation", "role"]
+    list_select_related = ["organisation", "role", "invited_by"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    actions = ["resend", "revoke"]
+    readonly_fields = [
+        "email",
+        "organisation",
+        "role",
+        "language",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "send_failed_at",
+        "send_attempts",
+        "send_error",
+        "opened_at",
+        "used_at",
+        "revoked_at",
+        "user",
+        "status_label",
+    ]
+    exclude = ["token_hash"]
+
+    @admin.display(description=_("status"))
+    def status_label(self, invitation):
+        return invitation.status.label
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "uitnodigen/",
+                self.admin_site.admin_view(self.invite_view),
+                name="accounts_invitation_invite",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:accounts_invitation_invite")
+
+    def invite_view(self, request):
+        """One address or a pasted list, each tied to an organisation and a role."""
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            report = invitations.invitations_create(
+                text=form.cleaned_data["addresses"],
+                organisation=form.cleaned_data["organisation"],
+                role=form.cleaned_data["role"],
+                language=form.cleaned_data["language"],
+                invited_by=request.user,
+                request=request,
+            )
+            self._report(request, report)
+            return redirect("admin:accounts_invitation_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("E-mailadressen uitnodigen"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/invitation/invite.html", context)
+
+    def _report(self, request, report: invitations.InviteReport):
+        groups = [
+            (report.invited, messages.SUCCESS, _("Uitgenodigd")),
+            (report.renewed, messages.SUCCESS, _("Verlopen uitnodiging vernieuwd en verstuurd")),
+            (report.already_invited, messages.WARNING, _("Al uitgenodigd, niet opnieuw")),
+            (report.existing_accounts, messages.WARNING, _("Heeft al een account")),
+            (report.duplicates, messages.WARNING, _("Dubbel in de lijst, één keer uitgenodigd")),
+            (report.invalid, messages.ERROR, _("Geen geldig e-mailadres")),
+        ]
+        for addresses, level, label in groups:
+            if addresses:
+                items = format_html_join(", ", "{}", ((a,) for a in addresses))
+                messages.add_message(
+                    request, level, format_html("{} ({}): {}", label, len(addresses), items)
+                )
+
+    @admin.action(description=_("Opnieuw versturen (nieuwe link, oude vervalt)"))
+    def resend(self, request, queryset):
+        sent = sum(invitations.invitation_resend(inv, request=request) for inv in queryset)
+        skipped = queryset.count() - sent
+        self.message_user(
+            request,
+            ngettext(
+                "%d uitnodiging opnieuw verstuurd.", "%d uitnodigingen opnieuw verstuurd.", sent
+            )
+            % sent,
+            messages.SUCCESS if sent else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "%(count)d niet verstuurd: gebruikt, ingetrokken of verzenden mislukt "
+                    "(zie de status)."
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Intrekken"))
+    def revoke(self, request, queryset):
+        revoked = sum(invitations.invitation_revoke(inv, request=request) for inv in queryset)
+        self.message_user(
+            request,
+            ngettext("%d uitnodiging ingetrokken.", "%d uitnodigingen ingetrokken.", revoked)
+            % revoked,
+            messages.SUCCESS,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "invite_url": reverse("admin:accounts_invitation_invite"),
+        }
+        return super().changelist_view(request, extra_context)

@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from zorgportaal import audit, emails
@@ -168,11 +169,12 @@ def invitation_deliver(invitation_id: int) -> bool:
     token = invitation.new_token()
     invitation.send_attempts += 1
     invitation.save(update_fields=["token_hash", "send_attempts"])
+    link_path = reverse("accounts:invitation_link", args=[token])
     try:
         emails.send(
             "invitation",
             invitation.email,
-            {"invitation": invitation, "link_path": f"/registreren/{token}/"},
+            {"invitation": invitation, "link_path": link_path},
             language=invitation.language,
         )
     except Exception as error:  # any backend, any failure: keep the invitation, retry later

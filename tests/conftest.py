@@ -59,7 +59,7 @@ def invite(organisation, role, django_capture_on_commit_callbacks):
 
 def link_from_mail(message) -> str:
     """The registration link's path, read from the plain-text body as a person would."""
-    match = re.search(r"https://portaal\.example\.nl(/registreren/[^/\s]+/)", message.body)
+    match = re.search(r"https://portaal\.example\.nl(/uitnodiging/[^/\s]+/)", message.body)
     assert match, message.body
     return match.group(1)
 

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.invitations import invitation_resend, invitations_create
+from accounts.models import Invitation, Organisation, Role, User
+
+DEMO_ADDRESS = "demo.zorgverlener@example.org"
+
+
+class Command(BaseCommand):
+    help = "Load a demo organisation and roles and mail a fresh demo invitation (development)."
+
+    def handle(self, *args, **options):
+        organisation, _ = Organisation.objects.get_or_create(name="Demo Zorggroep")
+        for name in ("Huisarts", "Doktersassistent", "Praktijkondersteuner"):
+            Role.objects.get_or_create(name=name)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded: organisation 'Demo Zorggroep'."))
+        if User.objects.filter(email=DEMO_ADDRESS).exists():
+            self.stdout.write(f"{DEMO_ADDRESS} has registered already: log in with it.")
+        else:
+            self._invite(organisation, Role.objects.get(name="Huisarts"))
+            self.stdout.write(
+                f"The invitation mail for {DEMO_ADDRESS} is printed above: "
+                "open its link in a browser to register."
+            )
+        self.stdout.write(
+            "First administrator: .venv/bin/python manage.py createsuperuser, then log in at "
+            f"{settings.SITE_URL}/inloggen/ (you bind a second factor at the first login)."
+        )
+
+    @staticmethod
+    def _invite(organisation, role):
+        """A fresh link on every run: renew the pending invitation, or make one."""
+        pending = Invitation.objects.pending().filter(email=DEMO_ADDRESS).first()
+        if pending:
+            invitation_resend(pending)
+            return
+        with transaction.atomic():
+            invitations_create(text=DEMO_ADDRESS, organisation=organisation, role=role)
