@@ -1,0 +1,67 @@
+"""Configuration from the environment: strict, with safe defaults."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from zorgportaal import settings as project_settings
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "on", ""])
+def test_envbool_refuses_anything_but_true_or_false(monkeypatch, value):
+    monkeypatch.setenv("DEBUG", value)
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be 'true' or 'false'"):
+        project_settings.envbool("DEBUG", "false")
+
+
+def test_envbool_reads_true_and_false_in_any_case(monkeypatch):
+    monkeypatch.setenv("DEBUG", " TRUE ")
+    assert project_settings.envbool("DEBUG", "false") is True
+    monkeypatch.delenv("DEBUG")
+    assert project_settings.envbool("DEBUG", "false") is False
+
+
+def test_envint_names_the_variable_when_it_is_not_a_number(monkeypatch):
+    monkeypatch.setenv("INVITATION_VALID_DAYS", "veertien")
+    with pytest.raises(ImproperlyConfigured, match="INVITATION_VALID_DAYS"):
+        project_settings.envint("INVITATION_VALID_DAYS", 14)
+
+
+def start_wsgi(env):
+    return subprocess.run(
+        [sys.executable, "-c", "import zorgportaal.wsgi"],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "zorgportaal.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_server_refuses_to_start_with_the_development_key_when_debug_is_off():
+    result = start_wsgi({"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key" in result.stderr
+
+
+def test_the_server_starts_with_a_real_key_or_in_debug():
+    assert start_wsgi({"DEBUG": "false", "SECRET_KEY": "x" * 50}).returncode == 0
+    assert start_wsgi({"DEBUG": "true"}).returncode == 0
+
+
+def test_defaults_are_dutch_amsterdam_and_argon2id_first(settings):
+    assert settings.LANGUAGE_CODE == "nl"
+    assert ("en", "English") in [(code, str(name)) for code, name in settings.LANGUAGES]
+    assert settings.TIME_ZONE == "Europe/Amsterdam"
+    assert settings.USE_TZ
+    assert (
+        project_settings.PASSWORD_HASHERS[0] == "accounts.hashers.ZorgPortaalArgon2PasswordHasher"
+    )
+
+
+def test_the_argon2_hasher_is_argon2id_with_the_documented_parameters():
+    from accounts.hashers import ZorgPortaalArgon2PasswordHasher
+
+    encoded = ZorgPortaalArgon2PasswordHasher().encode("wachtwoord", "c2FsdHNhbHQ")
+    assert encoded.startswith("argon2$argon2id$v=19$m=65536,t=3,p=1$")
