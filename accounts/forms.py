@@ -1,9 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, Role, User
-from .validators import normalize_password
+from zorgportaal import emails
+
+from .models import Organisation, Role, User, normalize_email
+from .validators import MAX_PASSWORD_LENGTH, normalize_password
 
 
 class SetPasswordForm(forms.Form):
@@ -69,3 +74,141 @@ class InviteForm(forms.Form):
         choices=[("nl", _("Nederlands")), ("en", _("English"))],
         initial="nl",
     )
+
+
+class LoginForm(forms.Form):
+    """ "Inloggen op ZorgPortaal": e-mail address and password (manual 2.8)."""
+
+    email = forms.CharField(
+        label=_("Vul uw gebruikersnaam of e-mailadres in"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Vul uw wachtwoord in"),
+        strip=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_password(self):
+        return normalize_password(self.cleaned_data["password"])
+
+
+class CodeField(forms.CharField):
+    """Six digits; spaces the person types ("123 456") are ignored."""
+
+    default_error_messages = {
+        "invalid": _("Vul de 6 cijfers in die uw app of token nu laat zien."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Code"))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "pattern": "[0-9 ]*",
+                    "maxlength": "8",
+                    "autofocus": True,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return "".join((value or "").split())
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) != 6 or not value.isascii() or not value.isdigit():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class LoginCodeForm(forms.Form):
+    """The one-time code, and a choice of device when a person has more than one."""
+
+    device = forms.ChoiceField(label=_("Authenticatiemiddel"), widget=forms.RadioSelect)
+    code = CodeField()
+
+    def __init__(self, *args, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.devices = {device.persistent_id: device for device in devices}
+        self.fields["device"].choices = [(pid, d.name) for pid, d in self.devices.items()]
+        self.fields["device"].initial = next(iter(self.devices), None)
+        if len(self.devices) < 2:
+            self.fields["device"].widget = forms.HiddenInput()
+
+    def clean_device(self):
+        return self.devices[self.cleaned_data["device"]]
+
+
+class ResetRequestForm(PasswordResetForm):
+    """ "Wachtwoord vergeten?": the same answer whether or not the address has an account."""
+
+    email = forms.EmailField(
+        label=_("Vul uw e-mailadres in"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+    def get_users(self, email):
+        return User.objects.filter(email=normalize_email(email), is_active=True)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        emails.send(
+            "password-reset",
+            context["email"],
+            {"user": context["user"], "link": settings.SITE_URL + path},
+        )
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Django's reset view passes the user first; the same rules as at registration."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, email=user.email, **kwargs)
+        self.user = user
+
+    def save(self, commit=True):
+        self.user.set_password(self.cleaned_data["password1"])
+        if commit:
+            self.user.save(update_fields=["password"])
+        return self.user
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    """Mijn account: the current password first, then the new one twice."""
+
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        "wrong_password": _("Uw huidige wachtwoord klopt niet. Vul het opnieuw in."),
+    }
+    field_order = ["old_password", "password1", "password2"]
+
+    old_password = forms.CharField(
+        label=_("Vul uw huidige wachtwoord in"),
+        strip=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.order_fields(self.field_order)
+        self.fields["password1"].label = _("Vul een nieuw wachtwoord in")
+        self.fields["password1"].widget.attrs.pop("autofocus", None)
+
+    def clean_old_password(self):
+        password = normalize_password(self.cleaned_data["old_password"])
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                self.error_messages["wrong_password"], code="wrong_password"
+            )
+        return password

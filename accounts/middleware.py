@@ -1,12 +1,19 @@
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
+from . import sessions
 from .journey import DEFAULT_STAGES, STAGE_HOME, Stage, current_stage
+from .login import logout
 
 
 class JourneyGateMiddleware:
-    """Let a request through only to views that serve the stage its session is in."""
+    """Let a request through only to views that serve the stage its session is in.
+
+    Also ends sessions that were idle too long, live too long, or sat on the code step too long.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -15,12 +22,23 @@ class JourneyGateMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        allowed = getattr(view_func, "journey_stages", DEFAULT_STAGES)
-        stage = current_stage(request)
+        stage = self._stage_of_live_session(request)
         request.journey_stage = stage
-        if stage in allowed:
+        if stage in getattr(view_func, "journey_stages", DEFAULT_STAGES):
             return None
         home = redirect(STAGE_HOME[stage])
         if stage is Stage.ANONYMOUS and request.method == "GET":
             home["Location"] += "?" + urlencode({"next": request.get_full_path()})
         return home
+
+    @staticmethod
+    def _stage_of_live_session(request) -> Stage:
+        stage = current_stage(request)
+        if not request.user.is_authenticated:
+            return stage
+        if sessions.is_expired(request.session, code_pending=stage is Stage.SECOND_FACTOR):
+            logout(request)
+            messages.info(request, _("Uw sessie is verlopen. Log opnieuw in."))
+            return current_stage(request)
+        sessions.touch(request.session)
+        return stage

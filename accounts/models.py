@@ -92,6 +92,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Pas na verificatie door de helpdesk kan iemand het portaal gebruiken."),
     )
     date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+    # last_login is set only when both factors are given; the dashboard shows the one before.
+    previous_login = models.DateTimeField(_("vorige inlog"), null=True, blank=True)
 
     objects = UserManager()
 

@@ -1,15 +1,25 @@
 from django.urls import path
 
-from . import views
+from .views import login, myaccount, password, registration
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("registreren/wachtwoord/", views.register_password, name="register_password"),
-    path("registreren/authenticatiemiddel/", views.choose_factor, name="choose_factor"),
-    path("registreren/opnieuw/", views.restart, name="restart"),
-    path("uitnodiging/<str:token>/", views.invitation_link, name="invitation_link"),
-    path("inloggen/", views.login, name="login"),
-    path("inloggen/code/", views.login_code, name="login_code"),
-    path("uitloggen/", views.logout, name="logout"),
+    path("uitnodiging/<str:token>/", registration.invitation_link, name="invitation_link"),
+    path("registreren/wachtwoord/", registration.register_password, name="register_password"),
+    path("registreren/authenticatiemiddel/", registration.choose_factor, name="choose_factor"),
+    path("registreren/opnieuw/", registration.restart, name="restart"),
+    path("inloggen/", login.login, name="login"),
+    path("inloggen/code/", login.login_code, name="login_code"),
+    path("uitloggen/", login.logout, name="logout"),
+    path("geen-account/", login.no_account, name="no_account"),
+    path("wachtwoord-vergeten/", password.reset_request, name="password_reset"),
+    path("wachtwoord-vergeten/verstuurd/", password.reset_done, name="password_reset_done"),
+    path(
+        "wachtwoord-vergeten/<uidb64>/<token>/",
+        password.reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("mijn-account/", myaccount.myaccount, name="myaccount"),
+    path("mijn-account/wachtwoord/", myaccount.change_password, name="change_password"),
 ]

@@ -74,3 +74,58 @@ def registered_client(client, invite):
     )
     client.user = User.objects.get(email=invitation.email)
     return client
+
+
+def totp_now(device, *, offset_steps: int = 0) -> str:
+    """The code the person's app or token shows now, computed from the device's secret."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.secret(), step=device.step, digits=6, drift=offset_steps):06d}"
+
+
+@pytest.fixture
+def person(organisation, role):
+    """Anna: registered, verified by the helpdesk, with a confirmed authenticator app."""
+    from django.utils import timezone
+
+    from tokens.models import AppDevice
+
+    user = User.objects.create_user(
+        "anna.devries@delinde.example",
+        GOOD_PASSWORD,
+        first_name="Anna",
+        last_name="de Vries",
+        organisation=organisation,
+        role=role,
+        identity_verified_at=timezone.now(),
+    )
+    user.app = AppDevice.objects.create(user=user, name="Authenticator-app", confirmed=True)
+    return user
+
+
+def log_in(client, user, *, device=None, password=GOOD_PASSWORD):
+    """Walk the login: password, then the code of the person's (first) device."""
+    device = device or user.app
+    client.post("/inloggen/", {"email": user.email, "password": password})
+    return client.post(
+        "/inloggen/code/", {"device": device.persistent_id, "code": totp_now(device)}
+    )
+
+
+def give_app(user):
+    """A verified person with a confirmed authenticator app, ready to log in."""
+    from django.utils import timezone
+
+    from tokens.models import AppDevice
+
+    user.identity_verified_at = user.identity_verified_at or timezone.now()
+    user.save(update_fields=["identity_verified_at"])
+    user.app = AppDevice.objects.create(user=user, name="Authenticator-app", confirmed=True)
+    return user
+
+
+@pytest.fixture
+def servicedesk_client(client, servicedesk):
+    """The servicedesk employee, logged in with both factors."""
+    log_in(client, give_app(servicedesk))
+    return client

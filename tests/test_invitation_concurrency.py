@@ -40,9 +40,11 @@ def run_in_parallel(*actions):
 
 def test_the_same_link_submitted_twice_at_once_makes_one_account(invite):
     def submit(browser):
-        return lambda: browser.post(
-            "/registreren/wachtwoord/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
-        ).status_code
+        return lambda: (
+            browser.post(
+                "/registreren/wachtwoord/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+            ).status_code
+        )
 
     for round_ in range(5):  # several rounds: a lucky interleaving must not hide a race
         invitation, link = invite(f"gelijktijdig{round_}@delinde.example")

@@ -251,7 +251,7 @@ def test_begin_opnieuw_needs_a_post(registered_client):
 
 def test_logging_out_ends_the_registration_session(registered_client):
     response = registered_client.post("/uitloggen/")
-    assert response["Location"] == "/"
+    assert response["Location"] == "/inloggen/"
     assert registered_client.get(CHOOSE_URL)["Location"].startswith("/inloggen/")
 
 

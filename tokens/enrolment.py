@@ -1,9 +1,12 @@
 """Public functions of the tokens app for the registration flow."""
 
-from django_otp import devices_for_user
+from .models import AppDevice
 
 
 def discard_unfinished(user) -> None:
-    """Remove factors this person started to set up but never confirmed."""
-    for device in devices_for_user(user, confirmed=False):
-        device.delete()
+    """Remove authenticator apps this person started to set up but never confirmed.
+
+    Only apps: inventory tokens belong to whoever bought them, and an unconfirmed token device
+    holds the throttling state of link attempts, which starting over must not reset.
+    """
+    AppDevice.objects.filter(user=user, confirmed=False).delete()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditEvent, Service
 
 
 @admin.register(AuditEvent)
@@ -21,3 +21,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "order"]
+    list_editable = ["order"]
+    filter_horizontal = ["organisations", "roles"]
+    search_fields = ["name"]

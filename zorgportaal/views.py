@@ -3,6 +3,8 @@ from django.views.decorators.cache import never_cache
 
 from accounts.journey import Stage, stages
 
+from .models import Service
+
 
 @stages(Stage.ANONYMOUS, Stage.REGISTRATION)
 def start(request):
@@ -13,4 +15,19 @@ def start(request):
 @never_cache
 def dashboard(request):
     """The portal (manual 2.7), for people through every step of the journey."""
-    return render(request, "holding.html", {"title": "ZorgPortaal"})
+    user = request.user
+    context = {
+        "services": Service.objects.visible_to(user),
+        "role": user.role.name if user.role_id else "",
+    }
+    return render(request, "zorgportaal/dashboard.html", context)
+
+
+@never_cache
+def notifications(request):
+    return render(request, "zorgportaal/notifications.html")
+
+
+@never_cache
+def documentation(request):
+    return render(request, "zorgportaal/documentation.html")

@@ -8,16 +8,16 @@ from django.views.decorators.http import require_POST
 
 from tokens import enrolment
 
-from . import invitations
-from .forms import SetPasswordForm
-from .journey import (
+from .. import invitations
+from ..forms import SetPasswordForm
+from ..journey import (
     ALL_STAGES,
     REGISTRATION_SESSION_KEY,
     Stage,
     registered_in_this_session,
     stages,
 )
-from .models import hash_token
+from ..models import hash_token
 
 PROBLEM_STATUS = {"invalid": 404, "expired": 410, "used": 410, "revoked": 410}
 
@@ -113,25 +113,3 @@ def restart(request):
     if registered_in_this_session(request):
         return redirect("accounts:register_password")
     return redirect("accounts:choose_factor")
-
-
-@stages(*ALL_STAGES)
-@require_POST
-def logout(request):
-    """End the session on the server, whatever stage it was in."""
-    auth.logout(request)
-    return redirect("start")
-
-
-@stages(Stage.ANONYMOUS, Stage.REGISTRATION)
-@never_cache
-def login(request):
-    """ "Inloggen op ZorgPortaal" (manual 2.8); built in the login issue."""
-    return render(request, "holding.html", {"title": "Inloggen op ZorgPortaal"})
-
-
-@stages(Stage.SECOND_FACTOR)
-@never_cache
-def login_code(request):
-    """The one-time code step of the login; built in the login issue."""
-    return render(request, "holding.html", {"title": "Inloggen op ZorgPortaal"})

@@ -1,0 +1,136 @@
+"""Logging in: the password, then the one-time code, throttled per account and per client."""
+
+import django_otp
+from django.contrib import auth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tokens import services as token_services
+from zorgportaal import audit, throttle
+from zorgportaal.middleware import client_ip
+
+from .models import User, normalize_email
+
+
+class LoginRefused(Exception):
+    """One message for every refusal of a kind, so the answer tells nothing about accounts."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+WRONG_PASSWORD = _(
+    "Het e-mailadres of wachtwoord klopt niet. Controleer beide en probeer het opnieuw."
+)
+WRONG_CODE = _(
+    "Deze code klopt niet of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
+)
+
+
+def wait_message(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if seconds < 90:
+        return ngettext(
+            "Te veel mislukte pogingen. Probeer het over %(n)d seconde opnieuw.",
+            "Te veel mislukte pogingen. Probeer het over %(n)d seconden opnieuw.",
+            seconds,
+        ) % {"n": seconds}
+    return ngettext(
+        "Te veel mislukte pogingen. Probeer het over %(n)d minuut opnieuw.",
+        "Te veel mislukte pogingen. Probeer het over %(n)d minuten opnieuw.",
+        minutes,
+    ) % {"n": minutes}
+
+
+def _keys(request, kind: str, identity: str) -> tuple[str, str]:
+    return (
+        throttle.key_for(f"{kind}-account", identity),
+        throttle.key_for(f"{kind}-client", client_ip(request)),
+    )
+
+
+def _refuse_while_throttled(request, keys, *, factor: str, subject_email: str = "", subject=None):
+    wait = throttle.seconds_to_wait(list(keys))
+    if wait:
+        audit.record(
+            "login.throttled",
+            request=request,
+            success=False,
+            subject=subject,
+            subject_email=subject_email,
+            factor=factor,
+        )
+        raise LoginRefused(wait_message(wait))
+
+
+def _count_failure(keys) -> None:
+    account_key, client_key = keys
+    throttle.record_failure(account_key, throttle.ACCOUNT)
+    throttle.record_failure(client_key, throttle.CLIENT)
+
+
+def password_login(request, *, email: str, password: str) -> User:
+    """Check the password; on success the session is half logged in (rotated by auth.login).
+
+    Unknown address, wrong password, inactive account: the same message, and Django's
+    ModelBackend hashes a dummy password for unknown addresses so the time is alike too.
+    """
+    email = normalize_email(email)
+    keys = _keys(request, "password", email)
+    _refuse_while_throttled(request, keys, factor="password", subject_email=email)
+    user = auth.authenticate(request, username=email, password=password)
+    if user is None:
+        _count_failure(keys)
+        audit.record(
+            "login.failed", request=request, success=False, subject_email=email, factor="password"
+        )
+        raise LoginRefused(WRONG_PASSWORD)
+    throttle.reset(keys[0])
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    audit.record("login.password_accepted", request=request, subject=user)
+    return user
+
+
+def code_login(request, *, device, code: str) -> None:
+    """Check the one-time code; on success the session is fully logged in and rotated again."""
+    user = request.user
+    keys = _keys(request, "code", str(user.pk))
+    _refuse_while_throttled(request, keys, factor="code", subject=user)
+    refusal = token_services.device_refusal(device)
+    if refusal:
+        raise LoginRefused(refusal.message)
+    if not token_services.device_verify(device, code, request=request):
+        _count_failure(keys)
+        audit.record(
+            "login.failed",
+            request=request,
+            success=False,
+            subject=user,
+            factor="code",
+            device=device.persistent_id,
+        )
+        raise LoginRefused(WRONG_CODE)
+    throttle.reset(keys[0])
+    django_otp.login(request, device)
+    request.session.cycle_key()
+    _mark_full_login(user)
+    audit.record("login.succeeded", request=request, subject=user, device=device.persistent_id)
+
+
+def _mark_full_login(user: User) -> None:
+    user.previous_login = user.last_login
+    user.last_login = timezone.now()
+    user.save(update_fields=["previous_login", "last_login"])
+
+
+def logout(request) -> None:
+    if request.user.is_authenticated:
+        audit.record("logout", request=request, subject=request.user)
+    auth.logout(request)
+
+
+def password_throttle_reset(email: str) -> None:
+    """A new password (reset by mail) lifts the wait on this account's password step."""
+    throttle.reset(throttle.key_for("password-account", normalize_email(email)))

@@ -1,0 +1,71 @@
+"""Password reset ("Wachtwoord vergeten?")."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from zorgportaal import audit, emails, throttle
+from zorgportaal.middleware import client_ip
+
+from ..forms import ResetPasswordForm, ResetRequestForm
+from ..journey import Stage, stages
+from ..login import password_throttle_reset
+
+# Reset mails per address and per client: a few are free, then rising waits (a mail bomb guard).
+RESET_POLICY = throttle.Policy(
+    free=3,
+    first_wait=timedelta(minutes=5),
+    cap=timedelta(hours=1),
+    window=timedelta(hours=1),
+)
+
+
+class ResetRequestView(auth_views.PasswordResetView):
+    form_class = ResetRequestForm
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        keys = [
+            throttle.key_for("reset-account", email),
+            throttle.key_for("reset-client", client_ip(self.request)),
+        ]
+        audit.record("password_reset.requested", request=self.request, subject_email=email)
+        if throttle.seconds_to_wait(keys):
+            # The same page as always, but no mail: skip PasswordResetView's sending.
+            return super(auth_views.PasswordResetView, self).form_valid(form)
+        for key in keys:
+            throttle.record_failure(key, RESET_POLICY)
+        return super().form_valid(form)
+
+
+class ResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view keeps the token in the session and redirects to a URL without it."""
+
+    form_class = ResetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        password_throttle_reset(user.email)
+        audit.record("password_reset.done", request=self.request, subject=user, actor=user)
+        emails.send("password-changed", user.email, {"user": user})
+        messages.success(
+            self.request,
+            _("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord en uw code."),
+        )
+        return response
+
+
+reset_request = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(ResetRequestView.as_view())
+reset_done = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+reset_confirm = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(ResetConfirmView.as_view())

@@ -1,0 +1,180 @@
+"""The servicedesk's admin pages: invite, follow the status, resend, revoke."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Invitation, User
+from tests.conftest import GOOD_PASSWORD, give_app, link_from_mail, log_in
+from zorgportaal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/accounts/invitation/"
+INVITE = "/admin/accounts/invitation/uitnodigen/"
+
+
+def invite_in_admin(client, organisation, role, addresses, capture):
+    with capture(execute=True):
+        return client.post(
+            INVITE,
+            {
+                "addresses": addresses,
+                "organisation": organisation.pk,
+                "role": role.pk,
+                "language": "nl",
+            },
+            follow=True,
+        )
+
+
+def test_the_servicedesk_invites_a_pasted_list_and_sees_what_happened(
+    servicedesk_client, organisation, role, django_capture_on_commit_callbacks
+):
+    User.objects.create_user("bestaat@delinde.example", "x")
+    response = invite_in_admin(
+        servicedesk_client,
+        organisation,
+        role,
+        "een@delinde.example\ntwee@delinde.example\neen@delinde.example\n"
+        "bestaat@delinde.example\nkapot@",
+        django_capture_on_commit_callbacks,
+    )
+    page = response.content.decode()
+    assert "Uitgenodigd (2): een@delinde.example, twee@delinde.example" in page
+    assert "Dubbel in de lijst, één keer uitgenodigd (1): een@delinde.example" in page
+    assert "Heeft al een account (1): bestaat@delinde.example" in page
+    assert "Geen geldig e-mailadres (1): kapot@" in page
+    assert sorted(m.to[0] for m in mail.outbox) == ["een@delinde.example", "twee@delinde.example"]
+    assert set(Invitation.objects.values_list("invited_by__email", flat=True)) == {
+        "servicedesk@topicus.example"
+    }
+
+
+def test_the_invite_form_reports_missing_fields(servicedesk_client):
+    response = servicedesk_client.post(INVITE, {"addresses": ""})
+    assert response.status_code == 200
+    assert "Dit veld is verplicht." in response.content.decode()
+
+
+def test_the_list_shows_status_and_who_invited(servicedesk_client, invite):
+    invitation, _ = invite()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        invited_by=User.objects.get(email="servicedesk@topicus.example")
+    )
+    page = servicedesk_client.get(CHANGELIST).content.decode()
+    assert invitation.email in page
+    assert "verstuurd" in page
+    assert "servicedesk@topicus.example" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({}, "sent"),
+        ({"opened_at": timezone.now()}, "opened"),
+        ({"used_at": timezone.now()}, "used"),
+        ({"revoked_at": timezone.now()}, "revoked"),
+        ({"expires_at": timezone.now() - timedelta(days=1)}, "expired"),
+        ({"sent_at": None, "send_failed_at": timezone.now()}, "failed"),
+        ({"sent_at": None}, "queued"),
+    ],
+)
+def test_the_status_filter_finds_each_status(servicedesk_client, invite, change, status):
+    invitation, _ = invite()
+    Invitation.objects.filter(pk=invitation.pk).update(**change)
+    invitation.refresh_from_db()
+    assert invitation.status == status
+    page = servicedesk_client.get(CHANGELIST, {"status": status}).content.decode()
+    assert invitation.email in page
+    other = next(s for s in Invitation.Status.values if s != status)
+    assert (
+        invitation.email
+        not in servicedesk_client.get(CHANGELIST, {"status": other}).content.decode()
+    )
+
+
+def test_the_list_needs_the_same_queries_for_many_invitations(
+    servicedesk_client, organisation, role, django_assert_max_num_queries
+):
+    def add(count, start):
+        Invitation.objects.bulk_create(
+            Invitation(
+                email=f"p{n}@delinde.example",
+                organisation=organisation,
+                role=role,
+                token_hash=f"{n:064d}",
+            )
+            for n in range(start, start + count)
+        )
+
+    add(5, 0)
+    with django_assert_max_num_queries(12) as few:
+        servicedesk_client.get(CHANGELIST)
+    add(95, 5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        servicedesk_client.get(CHANGELIST)
+
+
+def test_resend_gives_a_new_link_and_kills_the_old_one(servicedesk_client, client, invite):
+    invitation, old_link = invite()
+    servicedesk_client.post(
+        CHANGELIST, {"action": "resend", "_selected_action": [invitation.pk]}, follow=True
+    )
+    new_link = link_from_mail(mail.outbox[-1])
+    assert new_link != old_link
+    from django.test import Client
+
+    assert Client().get(old_link).status_code == 404
+    assert Client().get(new_link).status_code == 302
+    assert AuditEvent.objects.filter(
+        event="invitation.resent", actor__email="servicedesk@topicus.example"
+    ).exists()
+
+
+def test_revoke_from_the_list(servicedesk_client, invite):
+    invitation, _link = invite()
+    response = servicedesk_client.post(
+        CHANGELIST, {"action": "revoke", "_selected_action": [invitation.pk]}, follow=True
+    )
+    assert "1 uitnodiging ingetrokken." in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
+
+
+def test_an_invitation_cannot_be_edited_in_the_admin(servicedesk_client, invite):
+    invitation, _ = invite()
+    page = servicedesk_client.get(f"{CHANGELIST}{invitation.pk}/change/").content.decode()
+    assert "token_hash" not in page
+    assert 'name="email"' not in page
+
+
+def test_the_admin_needs_both_factors(client, servicedesk):
+    give_app(servicedesk)
+    client.post("/inloggen/", {"email": servicedesk.email, "password": GOOD_PASSWORD})
+    assert client.get(CHANGELIST)["Location"] == "/inloggen/code/"
+
+
+def test_the_admin_has_no_login_form_of_its_own(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/inloggen/")
+
+
+def test_people_without_staff_rights_do_not_reach_the_admin(client, person):
+    log_in(client, person)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/portaal/"
+    assert "Diensten" in response.content.decode()
+
+
+def test_the_audit_trail_is_read_only_even_for_superusers(client, person):
+    admin = User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD)
+    log_in(client, give_app(admin))
+    event = AuditEvent.objects.first()
+    page = client.get("/admin/zorgportaal/auditevent/").content.decode()
+    assert "login.succeeded" in page
+    assert client.get("/admin/zorgportaal/auditevent/add/").status_code == 403
+    assert client.post(f"/admin/zorgportaal/auditevent/{event.pk}/delete/").status_code == 403

@@ -1,0 +1,83 @@
+"""Real parallel transactions: a code counts once and a token binds one person, whatever the timing.
+
+SQLite runs one writer at a time, so these run on PostgreSQL only:
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/pytest tests/test_tokens_postgres.py
+"""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import time_machine
+from django.db import connection, connections
+
+from accounts.models import User
+from tokens import services
+from tokens.models import AppDevice, HardwareTokenDevice
+from tokens.testing import code_for, confirmed_app_device, device_code, inventory_token
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL for parallel transactions"
+    ),
+]
+
+
+@pytest.fixture
+def clock():
+    now = int(time.time())
+    with time_machine.travel(now - now % 60 + 5, tick=False) as traveller:
+        yield traveller
+
+
+def at_once(*calls):
+    """Run each call in its own thread with its own connection, released at the same moment."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            start.wait()
+            return call()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [future.result() for future in [pool.submit(run, call) for call in calls]]
+
+
+def test_the_same_code_verified_twice_at_once_succeeds_once(clock):
+    person = User.objects.create_user("anna@delinde.example", "x")
+    device = confirmed_app_device(person)
+    code = device_code(device)
+
+    def verify():
+        return AppDevice.objects.get(pk=device.pk).verify_token(code)
+
+    results = at_once(*[verify] * 4)
+    assert sorted(results) == [False, False, False, True]
+
+
+def test_the_same_token_linked_by_two_people_at_once_binds_exactly_one(clock):
+    secret = b"twenty bytes of seed"
+    token = inventory_token(secret=secret)
+    people = [User.objects.create_user(f"persoon{n}@delinde.example", "x") for n in range(2)]
+    code = code_for(secret)
+
+    def link(person):
+        def attempt():
+            try:
+                services.token_link(user=person, serial=token.serial, code=code, request=None)
+            except services.TokenLinkError as error:
+                return error.code
+            return "linked"
+
+        return attempt
+
+    results = at_once(*[link(person) for person in people])
+    assert sorted(results) == ["already_linked", "linked"]
+    device = HardwareTokenDevice.objects.get()
+    assert device.confirmed
+    assert device.user.email == f"persoon{results.index('linked')}@delinde.example"

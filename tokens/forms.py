@@ -1,0 +1,177 @@
+"""Forms that confirm an app, link a hardware token and upload an Azure CSV.
+
+Like django-otp's own forms, they call the services from `clean`, so a wrong code, a throttled
+device or a bad CSV line shows up as an error at the field it concerns.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .azure_csv import AzureCsvError
+from .models import CODE_PATTERN, normalize_code
+
+
+def code_input() -> forms.TextInput:
+    """A field phones fill from an SMS or authenticator and show a number pad for."""
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+            "size": 8,
+        }
+    )
+
+
+def clean_code_format(form: forms.Form) -> str:
+    code = normalize_code(form.cleaned_data["code"])
+    if not CODE_PATTERN.fullmatch(code):
+        raise ValidationError(form.error_messages["code_format"], code="code_format")
+    return code
+
+
+class AppConfirmForm(forms.Form):
+    """Stap 3 of "App instellen": the first code from the app confirms it."""
+
+    error_messages = {
+        "code_required": _("Vul de code van 6 cijfers in die de app laat zien."),
+        "code_format": _("Een code bestaat uit 6 cijfers. Vul de code in die de app laat zien."),
+        "code_invalid": _(
+            "Deze code klopt niet. Vul de code in die de app nu laat zien (die verandert elke "
+            "30 seconden). Blijft het misgaan, controleer dan of de tijd op uw telefoon "
+            "automatisch wordt ingesteld."
+        ),
+    }
+
+    code = forms.CharField(
+        label=_("Code uit de app"),
+        widget=code_input(),
+        error_messages={"required": error_messages["code_required"]},
+    )
+
+    def __init__(self, *args, device, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+        self.request = request
+
+    def clean_code(self):
+        code = clean_code_format(self)
+        refusal = services.device_refusal(self.device)
+        if refusal is not None:
+            raise ValidationError(refusal.message, code=refusal.code)
+        if not services.app_device_confirm(self.device, code, request=self.request):
+            raise ValidationError(self.error_messages["code_invalid"], code="code_invalid")
+        return code
+
+
+class TokenLinkForm(forms.Form):
+    """ "Token instellen": the serial from the back of the token and the code it shows now."""
+
+    error_messages = {
+        "serial_required": _("Vul het serienummer in; het staat op de achterkant van het token."),
+        "code_required": _("Vul de code in die het token laat zien als u op het knopje drukt."),
+        "code_format": _("Een code bestaat uit 6 cijfers. Vul de code in die het token laat zien."),
+    }
+    # Link problems about the token itself belong at the serial; the rest at the code.
+    SERIAL_PROBLEMS = ("unknown_serial", "already_linked")
+
+    serial = forms.CharField(
+        label=_("Serienummer"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        error_messages={"required": error_messages["serial_required"]},
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        widget=code_input(),
+        error_messages={"required": error_messages["code_required"]},
+    )
+
+    def __init__(self, *args, user, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.request = request
+        self.device = None
+
+    def clean_code(self):
+        return clean_code_format(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.device = services.token_link(
+                user=self.user,
+                serial=cleaned["serial"],
+                code=cleaned["code"],
+                request=self.request,
+            )
+        except services.TokenLinkError as error:
+            field = "serial" if error.code in self.SERIAL_PROBLEMS else "code"
+            self.add_error(field, ValidationError(error.message, code=error.code))
+        return cleaned
+
+
+class AzureCsvUploadForm(forms.Form):
+    """An Azure CSV upload; a valid form has imported its tokens (`csv_import`)."""
+
+    error_messages = {
+        "file_required": _("Kies het Azure CSV-bestand dat u wilt uploaden."),
+        "file_empty": _("Het gekozen bestand is leeg. Kies het Azure CSV-bestand met uw tokens."),
+        "file_too_large": _(
+            "Het bestand is te groot (%(size)s). Upload een bestand van hoogstens %(limit)s, "
+            "of splits het in kleinere bestanden."
+        ),
+    }
+
+    csv_file = forms.FileField(
+        label=_("Azure CSV-bestand"),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={
+            "required": error_messages["file_required"],
+            "empty": error_messages["file_empty"],
+        },
+    )
+
+    def __init__(self, *args, user, request, source, max_rows, max_bytes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.request = request
+        self.source = source
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.csv_import = None
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data["csv_file"]
+        if upload.size > self.max_bytes:  # refuse by its size, before reading it
+            raise ValidationError(
+                self.error_messages["file_too_large"],
+                code="file_too_large",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(self.max_bytes),
+                },
+            )
+        try:
+            self.csv_import = services.tokens_import_azure_csv(
+                data=upload.read(),
+                filename=upload.name,
+                imported_by=self.user,
+                source=self.source,
+                max_rows=self.max_rows,
+                max_bytes=self.max_bytes,
+                request=self.request,
+            )
+        except AzureCsvError as error:
+            raise ValidationError(
+                [ValidationError(str(problem), code="csv_problem") for problem in error.problems]
+            ) from None
+        return upload
