@@ -11,6 +11,7 @@ from zorgportaal import audit, throttle
 from zorgportaal.middleware import client_ip
 
 from .models import User, normalize_email
+from .stepup import mark_fresh
 
 
 class LoginRefused(Exception):
@@ -95,6 +96,18 @@ def password_login(request, *, email: str, password: str) -> User:
 
 def code_login(request, *, device, code: str) -> None:
     """Check the one-time code; on success the session is fully logged in and rotated again."""
+    check_code(request, device=device, code=code)
+    django_otp.login(request, device)
+    request.session.cycle_key()
+    mark_fresh(request)
+    _mark_full_login(request.user)
+    audit.record(
+        "login.succeeded", request=request, subject=request.user, device=device.persistent_id
+    )
+
+
+def check_code(request, *, device, code: str) -> None:
+    """A current code of this person's device, throttled per account and client, or refused."""
     user = request.user
     keys = _keys(request, "code", str(user.pk))
     _refuse_while_throttled(request, keys, factor="code", subject=user)
@@ -113,10 +126,13 @@ def code_login(request, *, device, code: str) -> None:
         )
         raise LoginRefused(WRONG_CODE)
     throttle.reset(keys[0])
-    django_otp.login(request, device)
-    request.session.cycle_key()
-    _mark_full_login(user)
-    audit.record("login.succeeded", request=request, subject=user, device=device.persistent_id)
+
+
+def confirm_code(request, *, device, code: str) -> None:
+    """Step-up inside the portal: a current code makes the next minutes "fresh"."""
+    check_code(request, device=device, code=code)
+    mark_fresh(request)
+    audit.record("stepup.succeeded", request=request, subject=request.user)
 
 
 def _mark_full_login(user: User) -> None:

@@ -22,4 +22,10 @@ urlpatterns = [
     ),
     path("mijn-account/", myaccount.myaccount, name="myaccount"),
     path("mijn-account/wachtwoord/", myaccount.change_password, name="change_password"),
+    path("mijn-account/bevestigen/", myaccount.confirm_code, name="confirm_code"),
+    path(
+        "mijn-account/verwijderen/<path:persistent_id>/",
+        myaccount.remove_factor,
+        name="remove_factor",
+    ),
 ]

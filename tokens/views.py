@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from accounts.journey import Stage, stages
+from accounts.stepup import fresh_second_factor_in_portal
 
 from . import services
 from .forms import AppConfirmForm, AzureCsvUploadForm, TokenLinkForm
@@ -18,13 +19,20 @@ from .models import AzureCsvImport
 
 
 def _second_factor_bound(request, device):
-    """Count the code just given as this session's second factor, on a fresh session key."""
+    """Count the code just given as this session's second factor, on a fresh session key.
+
+    In the portal (Mijn account) the session already has its factor: back to the overview.
+    """
+    if request.journey_stage is Stage.PORTAL:
+        messages.success(request, _("Het authenticatiemiddel is toegevoegd."))
+        return redirect("accounts:myaccount")
     request.session.cycle_key()  # more rights from here on: no fixated session id may share them
     django_otp.login(request, device)
     return redirect("tokens:done")
 
 
-@stages(Stage.ENROLMENT)
+@stages(Stage.ENROLMENT, Stage.PORTAL)
+@fresh_second_factor_in_portal
 @sensitive_post_parameters("code")
 @sensitive_variables("uri", "context")
 @never_cache
@@ -75,7 +83,8 @@ def _token_page(request, *, link_form=None, upload_form=None):
     return render(request, "tokens/token_setup.html", context)
 
 
-@stages(Stage.ENROLMENT)
+@stages(Stage.ENROLMENT, Stage.PORTAL)
+@fresh_second_factor_in_portal
 @sensitive_post_parameters("code")
 @never_cache
 def token_setup(request):
@@ -86,7 +95,8 @@ def token_setup(request):
     return _token_page(request, link_form=form)
 
 
-@stages(Stage.ENROLMENT)
+@stages(Stage.ENROLMENT, Stage.PORTAL)
+@fresh_second_factor_in_portal
 @require_POST
 @never_cache
 def token_upload(request):

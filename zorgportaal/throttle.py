@@ -55,25 +55,30 @@ def seconds_to_wait(keys: list[str], *, now: datetime | None = None) -> int:
 def record_failure(key: str, policy: Policy, *, now: datetime | None = None) -> None:
     now = now or timezone.now()
     with transaction.atomic():
-        row = _locked_row(key)
+        row = Throttle.objects.select_for_update().filter(key=key).first()
+        if row is None and _created(key, policy, now):
+            return
+        row = row or Throttle.objects.select_for_update().get(key=key)
         failures = 1 if now - row.updated_at > policy.window else row.failures + 1
         wait = policy.wait_after(failures)
         row.failures = failures
         row.blocked_until = now + wait if wait else None
         row.updated_at = now
-        row.save()
+        row.save(update_fields=["failures", "blocked_until", "updated_at"])
+
+
+def _created(key: str, policy: Policy, now: datetime) -> bool:
+    """The first failure for a key; False when another server made the row a moment ago."""
+    wait = policy.wait_after(1)
+    try:
+        with transaction.atomic():
+            Throttle.objects.create(
+                key=key, failures=1, blocked_until=now + wait if wait else None, updated_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def reset(key: str) -> None:
     Throttle.objects.filter(key=key).delete()
-
-
-def _locked_row(key: str) -> Throttle:
-    row = Throttle.objects.select_for_update().filter(key=key).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            return Throttle.objects.create(key=key, updated_at=timezone.now())
-    except IntegrityError:  # another server made it a moment ago
-        return Throttle.objects.select_for_update().get(key=key)

@@ -16,7 +16,7 @@ from ..journey import ALL_STAGES, Stage, stages
 NEXT_KEY = "login_next"
 
 
-def _safe_next(request, url: str | None) -> str | None:
+def safe_next(request, url: str | None) -> str | None:
     """Only our own site: refuses //evil.example, https:evil.example, /\\evil.example."""
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -30,7 +30,7 @@ def _safe_next(request, url: str | None) -> str | None:
 @never_cache
 def login(request):
     """ "Inloggen op ZorgPortaal"."""
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -61,7 +61,7 @@ def login_code(request):
         except login_service.LoginRefused as refused:
             form.add_error("code", refused.message)
         else:
-            return redirect(_safe_next(request, request.session.pop(NEXT_KEY, None)) or "dashboard")
+            return redirect(safe_next(request, request.session.pop(NEXT_KEY, None)) or "dashboard")
     return render(request, "accounts/login_code.html", {"form": form})
 
 
