@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tokens.forms import CodeField
 from zorgportaal import emails
 
 from .models import Organisation, Role, User, normalize_email
@@ -95,49 +96,21 @@ class LoginForm(forms.Form):
         return normalize_password(self.cleaned_data["password"])
 
 
-class CodeField(forms.CharField):
-    """Six digits; spaces the person types ("123 456") are ignored."""
-
-    default_error_messages = {
-        "invalid": _("Vul de 6 cijfers in die uw app of token nu laat zien."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Code"))
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "autocomplete": "one-time-code",
-                    "inputmode": "numeric",
-                    "pattern": "[0-9 ]*",
-                    "maxlength": "8",
-                    "autofocus": True,
-                }
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        return "".join((value or "").split())
-
-    def validate(self, value):
-        super().validate(value)
-        if len(value) != 6 or not value.isascii() or not value.isdigit():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-
-
 class LoginCodeForm(forms.Form):
     """The one-time code, and a choice of device when a person has more than one."""
 
     device = forms.ChoiceField(label=_("Authenticatiemiddel"), widget=forms.RadioSelect)
-    code = CodeField()
+    code = CodeField(
+        label=_("Code"),
+        error_messages={"invalid": _("Vul de 6 cijfers in die uw app of token nu laat zien.")},
+    )
 
     def __init__(self, *args, devices, **kwargs):
         super().__init__(*args, **kwargs)
         self.devices = {device.persistent_id: device for device in devices}
         self.fields["device"].choices = [(pid, d.name) for pid, d in self.devices.items()]
         self.fields["device"].initial = next(iter(self.devices), None)
+        self.fields["code"].widget.attrs["autofocus"] = True
         if len(self.devices) < 2:
             self.fields["device"].widget = forms.HiddenInput()
 

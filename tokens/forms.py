@@ -27,11 +27,23 @@ def code_input() -> forms.TextInput:
     )
 
 
-def clean_code_format(form: forms.Form) -> str:
-    code = normalize_code(form.cleaned_data["code"])
-    if not CODE_PATTERN.fullmatch(code):
-        raise ValidationError(form.error_messages["code_format"], code="code_format")
-    return code
+class CodeField(forms.CharField):
+    """Six digits as an app or token shows them; spaces the person types ("123 456") are ignored.
+
+    Give the messages for "required" and "invalid" that fit the page.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", code_input())
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return normalize_code(value or "")
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not CODE_PATTERN.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="code_format")
 
 
 class AppConfirmForm(forms.Form):
@@ -47,10 +59,12 @@ class AppConfirmForm(forms.Form):
         ),
     }
 
-    code = forms.CharField(
+    code = CodeField(
         label=_("Code uit de app"),
-        widget=code_input(),
-        error_messages={"required": error_messages["code_required"]},
+        error_messages={
+            "required": error_messages["code_required"],
+            "invalid": error_messages["code_format"],
+        },
     )
 
     def __init__(self, *args, device, request, **kwargs):
@@ -59,7 +73,7 @@ class AppConfirmForm(forms.Form):
         self.request = request
 
     def clean_code(self):
-        code = clean_code_format(self)
+        code = self.cleaned_data["code"]
         refusal = services.device_refusal(self.device)
         if refusal is not None:
             raise ValidationError(refusal.message, code=refusal.code)
@@ -87,10 +101,12 @@ class TokenLinkForm(forms.Form):
         ),
         error_messages={"required": error_messages["serial_required"]},
     )
-    code = forms.CharField(
+    code = CodeField(
         label=_("Code"),
-        widget=code_input(),
-        error_messages={"required": error_messages["code_required"]},
+        error_messages={
+            "required": error_messages["code_required"],
+            "invalid": error_messages["code_format"],
+        },
     )
 
     def __init__(self, *args, user, request, **kwargs):
@@ -98,9 +114,6 @@ class TokenLinkForm(forms.Form):
         self.user = user
         self.request = request
         self.device = None
-
-    def clean_code(self):
-        return clean_code_format(self)
 
     def clean(self):
         cleaned = super().clean()
