@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run test test-fast lint format browser-deps bench clean
+.PHONY: loadtest install run test test-fast lint format browser-deps bench clean serve worker static
 
-install: $(STAMP)
+install: $(STAMP) gettext-deps
+	$(MANAGE) compilemessages --locale en $(MESSAGES_IGNORE) --verbosity 0
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,12 +28,30 @@ run: install
 	DEBUG=true $(MANAGE) load_demo_data
 	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
 
+# Production (README "Production"): gunicorn (gunicorn.conf.py) with WhiteNoise; DEBUG is false,
+# so SECRET_KEY must be set. Run `make worker` beside it for the invitation mails.
+static: install
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+serve: static
+	$(MANAGE) migrate --noinput
+	exec $(BIN)/gunicorn -c gunicorn.conf.py
+
+worker: install
+	exec $(MANAGE) send_invitations --loop
+
+# ZorgPortaal against bare Django on this machine: loopback only, each figure a few seconds.
+bench: install
+	@$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 test: install browser-deps
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install
@@ -41,3 +60,32 @@ format: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache
+
+# Languages (README "Languages"): the Dutch texts are the source; locale/en holds the English.
+.PHONY: gettext-deps messages screenshots
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles \
+	--ignore=screenshots --ignore=sent-mail --ignore='*.egg-info'
+
+# Debian's GNU gettext (xgettext, msgfmt) for makemessages and compilemessages.
+gettext-deps:
+	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null || { \
+	  echo "Installing Debian's gettext for the translations"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext; }
+
+# After changing a text: collect the texts into locale/en/LC_MESSAGES/django.po, translate the
+# new entries there, then run this again to compile django.mo (both are committed).
+messages: $(STAMP) gettext-deps
+	$(MANAGE) makemessages --locale en --no-obsolete --add-location file $(MESSAGES_IGNORE)
+	$(MANAGE) compilemessages --locale en $(MESSAGES_IGNORE)
+
+# A PNG of every screen of every journey, Dutch and English, desktop and phone, in screenshots/.
+screenshots: install browser-deps
+	rm -rf screenshots
+	$(BIN)/pytest tests/browser/screenshots.py -p no:randomly -q
+
+# A bounded load test (bench/loadtest.py): gunicorn on PostgreSQL (127.0.0.1:5432), 50 clients
+# of mixed traffic on 127.0.0.1 for two minutes; fails on a server error or a lost write.
+LOADTEST_ARGS ?= --seconds 120 --clients 50
+loadtest: install
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)

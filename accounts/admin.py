@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import invitations
+from . import admin_overview, invitations
 from .forms import InviteForm
 from .models import Invitation, Organisation, Role, User
 
@@ -129,6 +129,16 @@ class InvitationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.invite_view),
                 name="accounts_invitation_invite",
             ),
+            path(
+                "overzicht/",
+                self.admin_site.admin_view(admin_overview.overview_view(self)),
+                name="accounts_invitation_overview",
+            ),
+            path(
+                "overzicht/<int:pk>/opnieuw-versturen/",
+                self.admin_site.admin_view(admin_overview.resend_view(self)),
+                name="accounts_invitation_overview_resend",
+            ),
             *super().get_urls(),
         ]
 
@@ -212,5 +222,6 @@ class InvitationAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "invite_url": reverse("admin:accounts_invitation_invite"),
+            "overview_url": reverse("admin:accounts_invitation_overview"),
         }
         return super().changelist_view(request, extra_context)

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tokens.forms import CodeField
@@ -139,6 +140,7 @@ class ResetRequestForm(PasswordResetForm):
             "password-reset",
             context["email"],
             {"user": context["user"], "link": settings.SITE_URL + path},
+            language=get_language(),  # the language the person asked in
         )
 
 
@@ -146,7 +148,8 @@ class ResetPasswordForm(SetPasswordForm):
     """Django's reset view passes the user first; the same rules as at registration."""
 
     def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, email=user.email, **kwargs)
+        # user is None for a wrong or expired link: Django's view still builds the form.
+        super().__init__(*args, email=getattr(user, "email", ""), **kwargs)
         self.user = user
 
     def save(self, commit=True):

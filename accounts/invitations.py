@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -89,7 +90,8 @@ def invitations_create(
     """Invite every valid address in `text`; report the rest instead of inviting twice.
 
     An address whose earlier invitation expired unused gets that invitation renewed.
-    Mails go out after the transaction commits.
+    Mails go out after the transaction commits (MAIL_QUEUE "immediate") or are left queued for
+    the mail worker ("worker"). A batch takes the same few queries for 5 or 500 addresses.
     """
     valid, invalid, duplicates = parse_address_list(text)
     report = InviteReport(invalid=invalid, duplicates=duplicates)
@@ -97,6 +99,7 @@ def invitations_create(
     with transaction.atomic():
         existing = set(User.objects.filter(email__in=valid).values_list("email", flat=True))
         pending = {inv.email: inv for inv in Invitation.objects.pending().filter(email__in=valid)}
+        created, renewed = [], []
         for address in valid:
             if address in existing:
                 report.existing_accounts.append(address)
@@ -104,14 +107,29 @@ def invitations_create(
                 report.already_invited.append(address)
             elif address in pending:
                 _renew(pending[address], organisation=organisation, role=role, language=language)
+                renewed.append(pending[address])
                 report.renewed.append(address)
             else:
-                _create(address, organisation, role, language, invited_by, request)
+                created.append(_new(address, organisation, role, language, invited_by))
                 report.invited.append(address)
+        if created:
+            _bulk_create(created)
+            audit.record_many(
+                "invitation.created",
+                request=request,
+                actor=invited_by,
+                subject_emails=report.invited,
+                organisation=organisation.name,
+                role=role.name,
+            )
+        if renewed:
+            Invitation.objects.bulk_update(renewed, RENEWED_FIELDS)
+        for invitation in [*created, *renewed]:
+            _deliver_after_commit(invitation)
     return report
 
 
-def _create(address, organisation, role, language, invited_by, request) -> Invitation:
+def _new(address, organisation, role, language, invited_by) -> Invitation:
     invitation = Invitation(
         email=address,
         organisation=organisation,
@@ -120,17 +138,32 @@ def _create(address, organisation, role, language, invited_by, request) -> Invit
         invited_by=invited_by,
     )
     invitation.new_token()  # a placeholder: the link that is mailed is made at delivery
-    invitation.save()
-    audit.record(
-        "invitation.created",
-        request=request,
-        actor=invited_by,
-        subject_email=address,
-        organisation=organisation.name,
-        role=role.name,
-    )
-    _deliver_after_commit(invitation)
     return invitation
+
+
+def _bulk_create(invitations: list[Invitation]) -> None:
+    Invitation.objects.bulk_create(invitations)
+    if invitations[0].pk is None:  # a database that cannot return the new ids
+        ids = dict(
+            Invitation.objects.pending()
+            .filter(email__in=[inv.email for inv in invitations])
+            .values_list("email", "pk")
+        )
+        for invitation in invitations:
+            invitation.pk = ids[invitation.email]
+
+
+RENEWED_FIELDS = [
+    "organisation",
+    "role",
+    "language",
+    "expires_at",
+    "sent_at",
+    "send_failed_at",
+    "send_attempts",
+    "send_error",
+    "opened_at",
+]
 
 
 def _renew(invitation: Invitation, **changes) -> None:
@@ -138,8 +171,6 @@ def _renew(invitation: Invitation, **changes) -> None:
         setattr(invitation, name, value)
     _reset_delivery(invitation)
     invitation.opened_at = None
-    invitation.save()
-    _deliver_after_commit(invitation)
 
 
 def _reset_delivery(invitation: Invitation) -> None:
@@ -151,8 +182,11 @@ def _reset_delivery(invitation: Invitation) -> None:
 
 
 def _deliver_after_commit(invitation: Invitation) -> None:
+    """Send once the transaction commits, or (MAIL_QUEUE "worker") leave it queued."""
+    if settings.MAIL_QUEUE == "worker":
+        return  # `manage.py send_invitations --loop` picks it up within seconds
     pk = invitation.pk
-    transaction.on_commit(lambda: invitation_deliver(pk))
+    transaction.on_commit(lambda: invitation_send_if_due(pk))
 
 
 def invitation_deliver(invitation_id: int) -> bool:
@@ -202,12 +236,53 @@ def invitations_due_for_retry(now=None):
     candidates = Invitation.objects.pending().filter(
         expires_at__gt=now, sent_at__isnull=True, send_attempts__lt=MAX_SEND_ATTEMPTS
     )
-    return [
-        inv
-        for inv in candidates
-        if inv.send_failed_at is None
-        or inv.send_failed_at + timedelta(minutes=2 ** (inv.send_attempts - 1)) <= now
-    ]
+    return [inv for inv in candidates if _is_due(inv, now)]
+
+
+def _is_due(invitation: Invitation, now) -> bool:
+    """Queued or failed, unused, unexpired, attempts left, and past the pause after a failure."""
+    return (
+        invitation.used_at is None
+        and invitation.revoked_at is None
+        and invitation.expires_at > now
+        and invitation.sent_at is None
+        and invitation.send_attempts < MAX_SEND_ATTEMPTS
+        and (
+            invitation.send_failed_at is None
+            or invitation.send_failed_at + timedelta(minutes=2 ** (invitation.send_attempts - 1))
+            <= now
+        )
+    )
+
+
+def invitation_send_if_due(invitation_id: int, *, now=None) -> bool | None:
+    """Claim one invitation and mail it if it is still due. True sent, False failed, None when
+    another worker holds it or it no longer needs a mail.
+
+    The row stays locked (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL) until the result is
+    recorded, so two workers, or a worker and a request, never send the same mail twice.
+    SQLite has no row locks: run one worker there.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(skip_locked=True).filter(pk=invitation_id).first()
+        )
+        if invitation is None or not _is_due(invitation, now or timezone.now()):
+            return None
+        return invitation_deliver(invitation.pk)
+
+
+def invitations_send_due(*, now=None, should_stop=lambda: False) -> tuple[int, int]:
+    """The mail worker's round: every queued or retry-due invitation once. (sent, attempted)."""
+    sent = attempted = 0
+    for invitation in invitations_due_for_retry(now):
+        if should_stop():
+            break
+        result = invitation_send_if_due(invitation.pk, now=now)
+        if result is not None:
+            attempted += 1
+            sent += result
+    return sent, attempted
 
 
 def invitation_resend(invitation: Invitation, *, request=None) -> bool:
@@ -217,6 +292,8 @@ def invitation_resend(invitation: Invitation, *, request=None) -> bool:
     _reset_delivery(invitation)
     invitation.save()
     audit.record("invitation.resent", request=request, subject_email=invitation.email)
+    if settings.MAIL_QUEUE == "worker":
+        return True  # queued with a new expiry date; the worker mails the new link
     return invitation_deliver(invitation.pk)
 
 

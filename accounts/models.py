@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,8 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 def normalize_email(email: str) -> str:
-    """E-mail addresses are the login name; compare and store them in one form."""
-    return (email or "").strip().lower()
+    """E-mail addresses are the login name; compare and store them in one form.
+
+    NFKC, and invisible format characters (zero-width space and joiners, soft hyphen, BOM,
+    Unicode category Cf) removed: "anna\u200b@example.org" is anna@example.org, never a
+    look-alike second account.
+    """
+    text = unicodedata.normalize("NFKC", email or "")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip().lower()
 
 
 class Organisation(models.Model):

@@ -19,6 +19,13 @@ def _fast_settings(settings, tmp_path):
     settings.SITE_URL = "https://portaal.example.nl"
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production defaults that tests replace (tests/test_production_*.py test the real ones):
+    # mail goes out at once, and static URLs need no collected manifest.
+    settings.MAIL_QUEUE = "immediate"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture

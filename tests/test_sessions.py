@@ -35,7 +35,7 @@ def test_a_session_ends_after_twelve_hours_however_active(client, person):
 
 def test_the_session_cookie_is_httponly_lax_and_secure(client, person):
     response = log_in(client, person)
-    cookie = response.cookies["sessionid"]
+    cookie = response.cookies["__Host-sessionid"]  # the __Host- prefix when DEBUG is off
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
     assert cookie["secure"]

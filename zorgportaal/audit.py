@@ -22,9 +22,66 @@ def record(
         outcome=AuditEvent.Outcome.SUCCESS if success else AuditEvent.Outcome.FAILURE,
         actor=actor,
         actor_email=getattr(actor, "email", ""),
+        actor_role=role_of(actor),
         subject=subject,
         subject_email=subject_email or getattr(subject, "email", ""),
         client_ip=(client_ip(request) or None) if request is not None else None,
         request_id=getattr(request, "id", ""),
-        details=details,
+        details=storable(details),
+    )
+
+
+def storable(value):
+    """Details as PostgreSQL's JSON can hold them: NUL characters (hostile input) removed."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
+
+
+def role_of(user) -> str:
+    """The actor's rights and organisation role as they are now, for the trail's snapshot."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    if user.is_superuser:
+        rights = "beheerder"
+    elif user.is_staff and user.has_perm("verification.helpdesk"):
+        rights = "helpdesk"
+    elif user.is_staff:
+        rights = "medewerker"
+    else:
+        rights = "gebruiker"
+    role = getattr(user, "role", None)
+    return f"{rights} / {role.name}"[:150] if role is not None else rights
+
+
+def record_many(
+    event: str,
+    *,
+    subject_emails: list[str],
+    request=None,
+    actor=None,
+    success: bool = True,
+    **details,
+) -> list[AuditEvent]:
+    """`record` for a batch (a servicedesk inviting 500 addresses): one event per address,
+    written in one query. Keep its fields in step with `record`; like any bulk insert it does
+    not call AuditEvent.save()."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    common = {
+        "event": event,
+        "outcome": AuditEvent.Outcome.SUCCESS if success else AuditEvent.Outcome.FAILURE,
+        "actor": actor,
+        "actor_email": getattr(actor, "email", ""),
+        "actor_role": role_of(actor),
+        "client_ip": (client_ip(request) or None) if request is not None else None,
+        "request_id": getattr(request, "id", ""),
+    }
+    details = storable(details)
+    return AuditEvent.objects.bulk_create(
+        [AuditEvent(subject_email=email, details=details, **common) for email in subject_emails]
     )

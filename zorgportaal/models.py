@@ -15,7 +15,12 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One security event. Never holds a secret: no passwords, seeds, tokens or codes."""
+    """One security event. Never holds a secret: no passwords, seeds, tokens or codes.
+
+    Append-only: here in the model and queryset, and on PostgreSQL also by a trigger
+    (migration 0005) that refuses UPDATE and DELETE. Kept at least five years (SECURITY.md);
+    there is deliberately no purge command.
+    """
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("gelukt")
@@ -33,6 +38,9 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_email = models.CharField(_("e-mailadres uitvoerder"), max_length=254, blank=True)
+    # A snapshot of the actor's rights and role at the moment of the event (NEN 7513), e.g.
+    # "helpdesk" or "gebruiker / Doktersassistent"; empty for the system and the anonymous.
+    actor_role = models.CharField(_("rol uitvoerder"), max_length=150, blank=True)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("betreft account"),

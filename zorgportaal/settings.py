@@ -64,7 +64,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, right after security
     "zorgportaal.middleware.RequestIdMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "zorgportaal.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,6 +179,8 @@ OTP_SEED_KEY = env("OTP_SEED_KEY")
 OTP_SEED_KEY_FALLBACKS = envlist("OTP_SEED_KEY_FALLBACKS", "")
 HELPDESK_OPENING_HOURS = env("HELPDESK_OPENING_HOURS", "mon-fri 08:30-17:00")
 HELPDESK_HOLIDAYS = env("HELPDESK_HOLIDAYS", "NL")
+VERIFICATION_CODE_VALID_HOURS = envint("VERIFICATION_CODE_VALID_HOURS", 24)
+VERIFICATION_RETENTION_DAYS = envint("VERIFICATION_RETENTION_DAYS", 90)
 
 OTP_TOTP_ISSUER = "ZorgPortaal"
 
@@ -191,3 +196,100 @@ AZURE_CSV_USER_MAX_ROWS = 200
 AZURE_CSV_USER_MAX_BYTES = 64 * 1024
 AZURE_CSV_ADMIN_MAX_ROWS = envint("AZURE_CSV_ADMIN_MAX_ROWS", 50_000)
 AZURE_CSV_ADMIN_MAX_BYTES = envint("AZURE_CSV_ADMIN_MAX_BYTES", 10 * 1024 * 1024)
+
+# Languages
+# The language switch in the header (Django's set_language) keeps the choice in this cookie for
+# a year, so it is remembered on the next visit; without it the browser's language decides.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+# Production: serving, shared state, mail queue
+# (README: "Production", "Scaling"). gunicorn reads gunicorn.conf.py; `make serve` collects the
+# static files into STATIC_ROOT and WhiteNoise serves them. With DEBUG off their names carry a
+# hash of their content and are cached for a year; the test suite swaps in the plain storage
+# (tests/conftest.py), so tests need no collected files and never see a stale manifest.
+STATIC_ROOT = Path(env("STATIC_ROOT", str(STATIC_ROOT)))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Sessions: with REDIS_URL read from Redis and written through to the database, so any app
+# server can serve any request of a journey; without it, in the database. Throttling counts
+# stay in the database either way (zorgportaal/throttle.py): a Redis outage cannot lift them.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Seconds: fail fast, never hang a worker on an unreachable Redis.
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=2)
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# PostgreSQL in production: keep connections a minute (checked before reuse, see above).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if not DEBUG and "CONN_MAX_AGE" not in os.environ:
+        DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Invitation mails: "immediate" sends after the request's transaction commits; "worker" leaves
+# them queued for `manage.py send_invitations --loop` (`make worker`).
+MAIL_QUEUE = env("MAIL_QUEUE", "immediate" if DEBUG else "worker").strip().lower()
+if MAIL_QUEUE not in ("immediate", "worker"):
+    raise ImproperlyConfigured(f"MAIL_QUEUE must be 'immediate' or 'worker', not {MAIL_QUEUE!r}")
+# A load balancer probes /healthz over plain HTTP behind TLS termination: never redirect it.
+if "SECURE_REDIRECT_EXEMPT" not in globals():
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Security headers and cookies
+# SECURITY.md maps these to OWASP ASVS and NIST SP 800-63B. Behind a TLS proxy set
+# SECURE_PROXY_SSL_HEADER (e.g. X-Forwarded-Proto) so that Django knows the request was https.
+SITE_IS_HTTPS = SITE_URL.startswith("https://") and not DEBUG
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true" if SITE_IS_HTTPS else "false")
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SITE_IS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+# Preloading binds the whole registrable domain for months: the domain owner's decision.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+if not SECURE_HSTS_PRELOAD:  # "preload not set" (security.W021): see SECURITY.md
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # stricter on secret-link views (zorgportaal.security)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# The __Host- prefix: the browser accepts the cookie only when Secure, Path=/ and no Domain.
+SESSION_COOKIE_NAME = "sessionid" if DEBUG else "__Host-sessionid"
+CSRF_COOKIE_NAME = "csrftoken" if DEBUG else "__Host-csrftoken"
+LANGUAGE_COOKIE_NAME = "django_language" if DEBUG else "__Host-django_language"
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script reads the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = LANGUAGE_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = LANGUAGE_COOKIE_DOMAIN = None
+# Request bodies: fields at most 2.5 MB in memory; files above 256 KiB go to a temporary file;
+# a body announced larger than MAX_REQUEST_BYTES is refused unread (413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", AZURE_CSV_ADMIN_MAX_BYTES + 1024 * 1024)
+if REDIS_URL:  # Redis away: a cache miss and a warning, not an error page (zorgportaal/cache.py)
+    CACHES["default"]["BACKEND"] = "zorgportaal.cache.TolerantRedisCache"

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -75,7 +76,7 @@ def change_password(request):
         user = form.save()
         update_session_auth_hash(request, user)
         audit.record("password.changed", request=request, subject=user)
-        emails.send("password-changed", user.email, {"user": user})
+        emails.send("password-changed", user.email, {"user": user}, language=get_language())
         messages.success(request, _("Uw wachtwoord is gewijzigd."))
         return redirect("accounts:myaccount")
     return render(request, "accounts/change_password.html", {"form": form, "tab": "password"})

@@ -5,10 +5,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zorgportaal import audit, emails, throttle
 from zorgportaal.middleware import client_ip
+from zorgportaal.security import secret_link
 
 from ..forms import ResetPasswordForm, ResetRequestForm
 from ..journey import Stage, stages
@@ -56,7 +58,7 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
         user = form.user
         password_throttle_reset(user.email)
         audit.record("password_reset.done", request=self.request, subject=user, actor=user)
-        emails.send("password-changed", user.email, {"user": user})
+        emails.send("password-changed", user.email, {"user": user}, language=get_language())
         messages.success(
             self.request,
             _("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord en uw code."),
@@ -68,4 +70,6 @@ reset_request = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(ResetRequestView.as_
 reset_done = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )
-reset_confirm = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(ResetConfirmView.as_view())
+reset_confirm = stages(Stage.ANONYMOUS, Stage.REGISTRATION)(
+    secret_link("reset")(ResetConfirmView.as_view())
+)

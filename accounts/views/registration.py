@@ -7,6 +7,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from tokens import enrolment
+from zorgportaal.security import secret_link
 
 from .. import invitations
 from ..forms import SetPasswordForm
@@ -33,6 +34,7 @@ def _problem_page(request, problem: invitations.InvitationProblem):
 
 
 @stages(*ALL_STAGES)
+@secret_link("invitation")
 @never_cache
 def invitation_link(request, token):
     """Check the link, keep it in the session, and continue on a URL without the token.

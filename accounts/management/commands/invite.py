@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.invitations import invitations_create
@@ -46,8 +47,9 @@ class Command(BaseCommand):
         ]:
             for address in addresses:
                 self.stdout.write(f"{label}: {address}")
+        done = "queued for the mail worker" if settings.MAIL_QUEUE == "worker" else "sent"
         self.stdout.write(
-            self.style.SUCCESS(f"{len(report.invited) + len(report.renewed)} invitation(s) sent")
+            self.style.SUCCESS(f"{len(report.invited) + len(report.renewed)} invitation(s) {done}")
         )
         if report.invalid:
             raise CommandError(f"{len(report.invalid)} invalid address(es); the rest were invited.")

@@ -1,0 +1,971 @@
+"""`make bench`: ZorgPortaal against bare Django, on this machine, in the production setup.
+
+gunicorn with gunicorn.conf.py (one worker per core, threads) on 127.0.0.1, DEBUG off, sessions
+in Redis and data in PostgreSQL when they answer (else SQLite and no Redis; the header says
+which). Every figure is a ratio to a baseline measured in the same run on the same server,
+with the raw numbers beside it. Loopback only; every measurement is bounded in time; the server,
+its database (`zorgportaal_bench`, made afresh) and its Redis database (14) are cleaned up.
+
+    python -m bench.run [--seconds 3] [--no-profile | --profile]
+    BENCH_DATABASE_URL=postgres://user@host:5432/x   a PostgreSQL server (database name ignored)
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14        a Redis database the bench may empty
+    WEB_CONCURRENCY, GUNICORN_THREADS                as for `make serve`
+"""
+
+import argparse
+import http.cookiejar
+import io
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from base64 import b32encode
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import load
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "paarse olifant danst op het dak"  # noqa: S105 (a bench account's)
+BENCH_DATABASE = "zorgportaal_bench"
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+COLUMNS = ["measurement", "ZorgPortaal", "baseline", "unit", "ratio"]
+COLUMNS += ["CPU ms ZP", "CPU ms base", "CPU ratio", "goal", "met"]
+CSV_HEADER = "upn,serial number,secret key,time interval,manufacturer,model\n"
+
+
+@dataclass
+class Row:
+    name: str
+    ours: float
+    baseline: float
+    unit: str
+    baseline_label: str
+    goal: float | None = None
+    higher_is_better: bool = True
+    note: str = ""
+    profile: list = field(default_factory=list)  # (label, path, headers) to profile if missed
+    ours_cpu_ms: float = 0.0  # server CPU per request (or per hash), when measured
+    baseline_cpu_ms: float = 0.0
+
+    @property
+    def ratio(self) -> float:
+        """ZorgPortaal's speed relative to the baseline's, wall clock: 1.0 is as fast."""
+        if not self.ours or not self.baseline:
+            return 0.0
+        return self.ours / self.baseline if self.higher_is_better else self.baseline / self.ours
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The baseline's CPU per request over ours: the ratio of capacity on its own cores."""
+        if not self.ours_cpu_ms or not self.baseline_cpu_ms:
+            return None
+        return self.baseline_cpu_ms / self.ours_cpu_ms
+
+    @property
+    def met(self) -> str:
+        if self.goal is None:
+            return "-"
+        judged = self.cpu_ratio if self.cpu_ratio is not None else self.ratio
+        return "yes" if judged >= self.goal else "NO"
+
+
+# The environment: database, Redis, the server
+
+
+def postgres_server_url() -> str | None:
+    """The PostgreSQL server to use, or None when none answers."""
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None
+    try:
+        run_on_postgres(url, "SELECT 1")
+    except Exception:
+        return None
+    return url
+
+
+def run_on_postgres(server_url: str, sql: str) -> None:
+    import dj_database_url
+    import psycopg
+
+    server = dj_database_url.parse(server_url)
+    with psycopg.connect(
+        host=server["HOST"] or None,
+        port=server["PORT"] or None,
+        user=server["USER"] or None,
+        password=server["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=3,
+    ) as conn:
+        conn.execute(sql)
+
+
+def with_database(server_url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(server_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def redis_url() -> str:
+    """The bench's own Redis database, emptied, or "" when Redis does not answer."""
+    url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
+    return url if empty_redis(url) else ""
+
+
+def empty_redis(url: str) -> bool:
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        client.flushdb()
+        client.close()
+    except Exception:
+        return False
+    return True
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((load.HOST, 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn -c gunicorn.conf.py, as `make serve` runs it, stopped at the end in any case."""
+
+    def __init__(self, env: dict, log: Path):
+        self.env, self.log = env, log
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped:\n{self.log.read_text()}")
+            try:
+                url = f"http://{self.env['BIND']}/healthz"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def pids(self) -> list[int]:
+        """gunicorn's processes and the PostgreSQL backends serving the bench database."""
+        pids = [self.process.pid]
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            if _parent(entry) == self.process.pid:
+                pids.append(int(entry.name))
+            else:
+                try:
+                    command = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if command.startswith(b"postgres:") and BENCH_DATABASE.encode() in command:
+                    pids.append(int(entry.name))
+        return pids
+
+    def memory(self) -> list[tuple[str, int, int]]:
+        """(process, RSS KiB, peak RSS KiB) of the master and each worker."""
+        master = self.process.pid
+        rows = [("master", *_rss(master))]
+        for entry in sorted(Path("/proc").iterdir(), key=lambda p: p.name):
+            if entry.name.isdigit() and _parent(entry) == master:
+                rows.append((f"worker {entry.name}", *_rss(int(entry.name))))
+        return rows
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _rss(pid: int) -> tuple[int, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+# A browser for setting up sessions
+
+
+class Browser:
+    """A person's browser on the bench server: cookies (Secure ones too, as browsers do for a
+    loopback address) and the CSRF token of the last form."""
+
+    def __init__(self, port: int):
+        self.base = f"http://{load.HOST}:{port}"
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+        self.jar = http.cookiejar.CookieJar(policy)
+
+        class NoRedirects(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirects()
+        )
+        self.csrf = ""
+
+    def request(self, path, data=None) -> tuple[int, str, str]:
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf, **data}).encode()
+        request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (loopback)
+        try:
+            response = self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            page = response.read().decode()
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        self.csrf = match.group(1) if match else self.csrf
+        return response.status, response.headers.get("Location", ""), page
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.jar if c.name == name)
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def log_in(self, user, *, code_device=None) -> None:
+        self.request("/inloggen/")
+        status, location, _ = self.request(
+            "/inloggen/", {"email": user.email, "password": PASSWORD}
+        )
+        assert (status, location) == (302, "/inloggen/code/"), (status, location)
+        if code_device is not None:
+            _, _, page = self.request("/inloggen/code/")
+            device = re.search(r'name="device" value="([^"]+)"', page).group(1)
+            status, _, _ = self.request(
+                "/inloggen/code/", {"device": device, "code": code_now(code_device)}
+            )
+            assert status == 302, status
+
+
+def code_now(device, steps_ahead: int = 0) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.secret(), step=device.step, digits=6, drift=steps_ahead):06d}"
+
+
+# The measurements
+
+
+def compare(args, port, ours, baseline, check, *, concurrency, rounds=3):
+    """Alternate ours and the baseline (rounds × seconds/rounds each) so drift hits both."""
+    ours_runs, base_runs = [], []
+    for _ in range(rounds):
+        for requests, runs in ((ours, ours_runs), (baseline, base_runs)):
+            runs.append(
+                load.run(
+                    port,
+                    requests,
+                    check,
+                    concurrency=concurrency,
+                    seconds=args.seconds / rounds,
+                    server_pids=args.server_pids,
+                )
+            )
+    return _merge(ours_runs), _merge(base_runs)
+
+
+def _merge(runs: list[load.Load]) -> load.Load:
+    merged = load.Load(rate=statistics.mean(r.rate for r in runs))
+    for run in runs:
+        merged.all_count += run.all_count
+        merged.cpu_seconds += run.cpu_seconds
+        merged.count += run.count
+        merged.errors += run.errors
+        merged.first_error = merged.first_error or run.first_error
+        merged.latencies.extend(run.latencies)
+    return merged
+
+
+def checked(result: load.Load, what: str) -> load.Load:
+    if result.errors:
+        raise SystemExit(f"{what}: {result.errors} wrong answers, first: {result.first_error}")
+    return result
+
+
+def bench_login_page(port, args) -> Row:
+    def ok(status, response, body):
+        return status == 200 and b'name="password"' in body
+
+    ours, base = compare(
+        args,
+        port,
+        lambda i: ("GET", "/inloggen/", None, {}),
+        lambda i: ("GET", "/bench/login/", None, {}),
+        ok,
+        concurrency=args.concurrency,
+    )
+    sizes = [
+        len(Browser(port).request(path)[2].encode()) for path in ("/inloggen/", "/bench/login/")
+    ]
+    return Row(
+        "login page GET",
+        checked(ours, "login page").rate,
+        checked(base, "bare LoginView").rate,
+        "req/s",
+        f"Django LoginView, {sizes[1] / 1000:.1f} kB (ours {sizes[0] / 1000:.1f} kB)",
+        goal=0.8,
+        profile=[("login page", "/inloggen/", {}), ("bare LoginView", "/bench/login/", {})],
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+def bench_password_step(port, args, user) -> Row:
+    from django.conf import settings
+
+    from accounts.hashers import ZorgPortaalArgon2PasswordHasher as Hasher
+
+    browser = Browser(port)
+    browser.request("/inloggen/")
+    cookie = f"{settings.CSRF_COOKIE_NAME}={browser.cookie(settings.CSRF_COOKIE_NAME)}"
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": browser.csrf, "email": user.email, "password": PASSWORD}
+    ).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+
+    def ok(status, response, data):
+        return status == 302 and response.getheader("Location") == "/inloggen/code/"
+
+    params = {
+        "time_cost": Hasher.time_cost,
+        "memory_cost": Hasher.memory_cost,
+        "parallelism": Hasher.parallelism,
+    }
+    # As many hashes at once as logins in flight, so both get the same share of the cores
+    # (and of a busy machine); alternated, like every comparison.
+    in_flight, seconds = 2 * args.cores, max(args.seconds, 3.0)
+    login_runs, hash_runs = [], []
+    for _ in range(2):
+        login_runs.append(
+            load.run(
+                port,
+                lambda i: ("POST", "/inloggen/", body, headers),
+                ok,
+                concurrency=in_flight,
+                seconds=seconds,
+                server_pids=args.server_pids,
+            )
+        )
+        hash_runs.append(load.argon2_rate(processes=in_flight, seconds=seconds, params=params))
+    logins = _merge(login_runs)
+    hashes = statistics.mean(rate for rate, _ in hash_runs)
+    hash_cpu_ms = statistics.mean(cpu_ms for _, cpu_ms in hash_runs)
+    return Row(
+        "password step POST (Argon2)",
+        checked(logins, "password step").rate,
+        hashes,
+        "logins/s",
+        f"argon2-cffi hashes/s, m={Hasher.memory_cost // 1024} MiB t={Hasher.time_cost} "
+        f"p={Hasher.parallelism}, {in_flight} processes",
+        goal=0.9,
+        note=f"{hash_cpu_ms:.0f} ms CPU per raw hash, {logins.cpu_ms:.0f} ms server CPU per "
+        f"login; {logins.mean_ms:.0f} ms mean login latency with {in_flight} in flight",
+        ours_cpu_ms=logins.cpu_ms,
+        baseline_cpu_ms=hash_cpu_ms,
+    )
+
+
+def login_overhead_ms(organisation, role, repeat: int = 100) -> float:
+    """CPU ms of everything but Argon2 in one password step: the same POST, in-process, for an
+    account whose password hash is trivial (this process + its PostgreSQL backend)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    from accounts.models import User
+
+    cheap = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=cheap):
+        email = f"overhead-{secrets.token_hex(3)}@example.org"
+        User.objects.create_user(email, PASSWORD, organisation=organisation, role=role)
+        client = Client(HTTP_HOST=load.HOST)
+        client.get("/inloggen/")
+        backend = []
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = [cursor.fetchone()[0]]
+
+        def log_in():
+            client.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+            response = client.post("/inloggen/", {"email": email, "password": PASSWORD})
+            assert response.status_code == 302, response.status_code
+
+        log_in()
+        before, cpu = load.cpu_times(backend), time.process_time()
+        for _ in range(repeat):
+            log_in()
+        spent = time.process_time() - cpu + load.cpu_spent(before, load.cpu_times(backend))
+    return 1000 * spent / repeat
+
+
+def bench_chat_poll(port, args, user, device) -> Row:
+    from verification.models import Message
+
+    browser = Browser(port)
+    browser.log_in(user, code_device=device)
+    status, location, _ = browser.request("/verificatie/chat/starten/", {})
+    assert status == 302 and "/verificatie/chat/" in location, (status, location)
+    pk = int(re.search(r"/chat/(\d+)/", location).group(1))
+    last = Message.objects.filter(conversation_id=pk).order_by("-id").values_list("id", flat=True)
+    poll = f"/verificatie/chat/{pk}/berichten/?na={last.first() or 0}"
+    headers = {"Cookie": browser.cookie_header(), "X-Requested-With": "fetch"}
+
+    def ok(status, response, body):
+        return status == 204
+
+    ours, base = compare(
+        args,
+        port,
+        lambda i: ("GET", poll, None, headers),
+        lambda i: ("GET", "/bench/204/", None, headers),
+        ok,
+        concurrency=args.concurrency,
+    )
+    return Row(
+        "empty chat poll GET",
+        checked(ours, "chat poll").rate,
+        checked(base, "bare 204").rate,
+        "req/s",
+        "bare Django view answering 204, same session",
+        goal=0.7,
+        profile=[("empty chat poll", poll, headers), ("bare 204", "/bench/204/", headers)],
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+def enrolment_browser(port, user) -> Browser:
+    browser = Browser(port)
+    browser.log_in(user)  # no second factor yet: "Authenticatiemiddel kiezen"
+    assert browser.request("/registreren/app/")[0] == 200
+    return browser
+
+
+def bench_app_page(port, args, browser) -> Row:
+    from tokens import services
+    from tokens.models import AppDevice
+
+    headers = {"Cookie": browser.cookie_header()}
+
+    def ok(status, response, body):
+        return status == 200
+
+    ours, base = compare(
+        args,
+        port,
+        lambda i: ("GET", "/registreren/app/", None, headers),
+        lambda i: ("GET", "/registreren/authenticatiemiddel/", None, headers),
+        ok,
+        concurrency=1,
+    )
+    device = AppDevice.objects.filter(confirmed=False).select_related("user").last()
+    uri = services.otpauth_uri(device)
+    started = time.perf_counter()
+    for _ in range(50):
+        services.qr_svg(uri)
+    qr_ms = (time.perf_counter() - started) * 1000 / 50
+    return Row(
+        "app enrolment page with QR code",
+        checked(ours, "app page").mean_ms,
+        checked(base, "choose factor page").mean_ms,
+        "ms/render",
+        "the step before it ('Authenticatiemiddel kiezen'), same session",
+        higher_is_better=False,
+        note=f"one request at a time; drawing the QR code alone takes {qr_ms:.1f} ms",
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+def csv_data(rows: int, prefix: str) -> bytes:
+    lines = [CSV_HEADER]
+    for n in range(rows):
+        secret = b32encode(secrets.token_bytes(20)).decode()
+        lines.append(f"bench{n}@example.org,{prefix}{n:06d},{secret},30,Feitian,OTP c200\n")
+    return "".join(lines).encode()
+
+
+def multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csv_file"; '
+        f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def bulk_insert_rate(rows: int, prefix: str) -> float:
+    """The database's floor: the same number of inventory rows, encrypted beforehand."""
+    from django.db import transaction
+
+    from tokens.crypto import encrypt_seed
+    from tokens.models import AzureCsvImport, HardwareToken
+
+    batch = AzureCsvImport.objects.create(filename="baseline", source="command", token_count=rows)
+    tokens = [
+        HardwareToken(
+            serial=f"{prefix}{n:06d}",
+            encrypted_seed=encrypt_seed(secrets.token_bytes(20)),
+            interval=30,
+            csv_import=batch,
+        )
+        for n in range(rows)
+    ]
+    started = time.perf_counter()
+    with transaction.atomic():
+        HardwareToken.objects.bulk_create(tokens)
+    return rows / (time.perf_counter() - started)
+
+
+def bench_csv(port, args, browser, tmp: Path) -> list[Row]:
+    import http.client
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tokens import services
+
+    run_id = secrets.token_hex(3).upper()
+    timings = []
+    for upload in range(5):
+        browser.request("/registreren/token/")  # a fresh CSRF token, as the page gives
+        body, content_type = multipart(
+            {"csrfmiddlewaretoken": browser.csrf},
+            "tokens.csv",
+            csv_data(200, f"U{run_id}{upload}-"),
+        )
+        conn = http.client.HTTPConnection(
+            load.HOST, int(browser.base.rsplit(":", 1)[1]), timeout=60
+        )
+        started = time.perf_counter()
+        conn.request(
+            "POST",
+            "/registreren/token/uploaden/",
+            body=body,
+            headers={"Content-Type": content_type, "Cookie": browser.cookie_header()},
+        )
+        response = conn.getresponse()
+        response.read()
+        timings.append(time.perf_counter() - started)
+        conn.close()
+        location = response.getheader("Location")
+        if (response.status, location) != (302, "/registreren/token/"):
+            raise SystemExit(f"CSV upload: {response.status} {location}")
+    upload_rate = 200 / statistics.median(timings)
+
+    def import_queries(rows: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            services.tokens_import_azure_csv(
+                data=csv_data(rows, f"Q{run_id}{rows}-"),
+                filename="count.csv",
+                imported_by=None,
+                source="command",
+                max_rows=50_000,
+                max_bytes=10 * 1024 * 1024,
+            )
+        return len(queries)
+
+    queries_200, queries_2000 = import_queries(200), import_queries(2000)
+    big = tmp / "tokens-10000.csv"
+    big.write_bytes(csv_data(10_000, f"C{run_id}-"))
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        call_command("import_azure_csv", str(big), stdout=io.StringIO())
+        command_rate = 10_000 / (time.perf_counter() - started)
+    return [
+        Row(
+            "Azure CSV upload, 200 lines (HTTP)",
+            upload_rate,
+            bulk_insert_rate(200, f"B{run_id}-"),
+            "rows/s",
+            "bulk_create of 200 encrypted rows (in-process)",
+            note=f"median of 5 uploads: {1000 * statistics.median(timings):.0f} ms; "
+            f"{queries_200} queries per 200-line import, {queries_2000} per 2,000",
+        ),
+        Row(
+            "manage.py import_azure_csv, 10,000 lines",
+            command_rate,
+            bulk_insert_rate(10_000, f"D{run_id}-"),
+            "rows/s",
+            "bulk_create of 10,000 encrypted rows",
+            note=f"{len(queries)} queries per 10,000-line import (serials checked 500 at a time)",
+        ),
+    ]
+
+
+# SQL queries per page, in-process with Django's test client against the same database
+
+
+def queries_per_page(organisation, role) -> list[tuple[str, str, int, int]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts import invitations
+    from accounts.models import Invitation, User
+    from tokens.models import AppDevice
+    from verification.models import Message
+
+    address = f"journey-{secrets.token_hex(3)}@example.org"
+    invitations.invitations_create(text=address, organisation=organisation, role=role)
+    invitation = Invitation.objects.get(email=address)
+    token = invitation.new_token()
+    invitation.save(update_fields=["token_hash"])
+
+    client = Client(HTTP_HOST=load.HOST)
+    rows = []
+
+    def step(label, method, path, data=None, **extra):
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, method)(path, data, **extra)
+        rows.append((label, f"{method.upper()} {path}", response.status_code, len(queries)))
+        return response
+
+    def device():
+        return AppDevice.objects.filter(user__email=address).order_by("-pk").first()
+
+    step("start page", "get", "/")
+    step("login page", "get", "/inloggen/")
+    step("health check", "get", "/healthz")
+    step("invitation link", "get", f"/uitnodiging/{token}/")
+    step("password (registration)", "get", "/registreren/wachtwoord/")
+    step(
+        "password chosen",
+        "post",
+        "/registreren/wachtwoord/",
+        {"password1": PASSWORD, "password2": PASSWORD},
+    )
+    step("choose factor", "get", "/registreren/authenticatiemiddel/")
+    step("token page", "get", "/registreren/token/")
+    step("app page with QR code", "get", "/registreren/app/")
+    step("app confirmed", "post", "/registreren/app/", {"code": code_now(device())})
+    step("account made", "get", "/registreren/klaar/")
+    step("verification page", "get", "/verificatie/")
+    chat = step("chat started", "post", "/verificatie/chat/starten/")
+    chat_path = chat["Location"]
+    step("chat page", "get", chat_path)
+    step("chat message sent", "post", chat_path + "bericht/", {"text": "Goedemorgen"})
+    last = Message.objects.filter(conversation__person__email=address).order_by("-id").first()
+    step("chat poll, new line", "get", f"{chat_path}berichten/?na=0", HTTP_X_REQUESTED_WITH="fetch")
+    step(
+        "chat poll, empty",
+        "get",
+        f"{chat_path}berichten/?na={last.pk}",
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    User.objects.filter(email=address).update(identity_verified_at=timezone.now())
+    step("portal", "get", "/portaal/")
+    step("my account", "get", "/mijn-account/")
+    step("log out", "post", "/uitloggen/")
+    step("password (login)", "post", "/inloggen/", {"email": address, "password": PASSWORD})
+    step("code page", "get", "/inloggen/code/")
+    step(
+        "code given",
+        "post",
+        "/inloggen/code/",
+        {"device": device().persistent_id, "code": code_now(device(), steps_ahead=1)},
+    )
+    step("portal after login", "get", "/portaal/")
+    return rows
+
+
+def profile(paths: list[tuple[str, str, dict]], repeat: int = 200) -> str:
+    """Where the time of these requests goes, in-process (pyinstrument, when installed): the
+    functions with the most time of their own, as a share of the whole."""
+    from django.test import Client
+
+    out = []
+    for label, path, headers in paths:
+        client = Client(HTTP_HOST=load.HOST, headers={k.lower(): v for k, v in headers.items()})
+        client.get(path)
+
+        def requests(client=client, path=path):
+            for _ in range(repeat):
+                client.get(path)
+
+        out.append(profiled(f"{label}: GET {path}, {repeat} requests", requests))
+    return "\n".join(out)
+
+
+def profiled(label: str, work, lines: int = 14, *, tree: bool = False) -> str:
+    """A flat list of the functions with the most time of their own, or the call tree."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        return f"--- {label}: install the bench extra for a profile (pip install -e '.[bench]')"
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    work()
+    profiler.stop()
+    if tree:
+        text = profiler.output_text(unicode=True, color=False, time="percent_of_total")
+        kept = [line for line in text.splitlines() if "%" in line][:lines]
+        return f"--- {label} (in-process; call tree, share of the whole)\n" + "\n".join(kept)
+    text = profiler.output_text(unicode=True, color=False, flat=True, time="percent_of_total")
+    kept = [line for line in text.splitlines() if "%" in line][:lines]
+    return f"--- {label} (in-process; share of the time spent in each function itself)\n" + (
+        "\n".join(kept)
+    )
+
+
+def profile_import(rows: int = 2000) -> str:
+    from tokens import services
+
+    data = csv_data(rows, f"P{secrets.token_hex(3).upper()}-")
+    return profiled(
+        f"Azure CSV import of {rows} lines",
+        lambda: services.tokens_import_azure_csv(
+            data=data,
+            filename="profile.csv",
+            imported_by=None,
+            source="command",
+            max_rows=50_000,
+            max_bytes=10 * 1024 * 1024,
+        ),
+        lines=30,
+        tree=True,
+    )
+
+
+# Output
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line.format(*headers), rule, *(line.format(*map(str, r)) for r in rows)])
+
+
+def number(value: float) -> str:
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement (default 3)")
+    parser.add_argument("--no-profile", action="store_true", help="no profiles of missed goals")
+    parser.add_argument("--profile", action="store_true", help="profile every page, met or not")
+    args = parser.parse_args()
+    args.cores = len(os.sched_getaffinity(0))
+    args.concurrency = 2 * args.cores
+
+    tmp = Path(tempfile.mkdtemp(prefix="zorgportaal-bench-"))
+    postgres = postgres_server_url()
+    database_url = (
+        with_database(postgres, BENCH_DATABASE)
+        if postgres
+        else f"sqlite:///{tmp / 'bench.sqlite3'}"
+    )
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(tmp)),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url(),
+        "ALLOWED_HOSTS": load.HOST,
+        "SITE_URL": f"http://{load.HOST}:{port}",
+        "STATIC_ROOT": str(tmp / "static"),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp / "mail"),
+        "MAIL_QUEUE": "worker",
+        "HELPDESK_OPENING_HOURS": "mon-sun 00:00-24:00",
+        "HELPDESK_HOLIDAYS": "",
+        "BIND": f"{load.HOST}:{port}",
+        "GUNICORN_ACCESS_LOG": str(tmp / "access.log"),
+        "LOG_LEVEL": "WARNING",
+        **{k: os.environ[k] for k in ("WEB_CONCURRENCY", "GUNICORN_THREADS") if k in os.environ},
+    }
+    server = Server(env, tmp / "gunicorn.log")
+    try:
+        if postgres:
+            run_on_postgres(postgres, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+            run_on_postgres(postgres, f'CREATE DATABASE "{BENCH_DATABASE}"')
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run(  # noqa: S603 (manage.py, fixed arguments)
+                [sys.executable, "manage.py", *command, "-v0"], cwd=ROOT, env=env, check=True
+            )
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        report(args, env, server, tmp, postgres)
+    finally:
+        server.stop()
+        if postgres:
+            from django.db import connections
+
+            connections.close_all()
+            run_on_postgres(postgres, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        if env["REDIS_URL"]:
+            empty_redis(env["REDIS_URL"])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(args, env, server, tmp, postgres) -> None:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import Organisation, Role, User
+    from tokens.models import AppDevice
+
+    organisation = Organisation.objects.create(name="Bench Zorggroep")
+    role = Role.objects.create(name="Bench")
+
+    def person(email, *, verified, app):
+        user = User.objects.create_user(
+            email,
+            PASSWORD,
+            organisation=organisation,
+            role=role,
+            identity_verified_at=timezone.now() if verified else None,
+        )
+        device = AppDevice.objects.create(user=user, name="App", confirmed=True) if app else None
+        return user, device
+
+    login_user, _ = person("bench-login@example.org", verified=True, app=True)
+    chat_user, chat_device = person("bench-chat@example.org", verified=False, app=True)
+    enrol_user, _ = person("bench-enrol@example.org", verified=False, app=False)
+
+    server.start()
+    args.server_pids = server.pids
+    port = int(env["BIND"].rsplit(":", 1)[1])
+    memory_idle = server.memory()
+    workers, threads = len(memory_idle) - 1, int(os.environ.get("GUNICORN_THREADS", "4"))
+    load1, load5, _ = os.getloadavg()
+    print(
+        f"ZorgPortaal bench: {args.cores} cores, gunicorn {workers} workers × {threads} threads, "
+        f"{'PostgreSQL' if postgres else 'SQLite'}, sessions "
+        f"{'in Redis (cached_db)' if env['REDIS_URL'] else 'in the database'}, DEBUG off; "
+        f"{args.seconds:g} s per figure, {args.concurrency} connections (Python client, "
+        f"loopback); load average before: {load1:.1f} {load5:.1f}",
+        flush=True,
+    )
+
+    rows = [bench_login_page(port, args)]
+    rows.append(bench_password_step(port, args, login_user))
+    overhead = login_overhead_ms(organisation, role)
+    rows[-1].note += (
+        f"; everything but Argon2 in a login: {overhead:.1f} ms CPU (in-process, trivial hash), "
+        f"so at 190 ms per hash (a quiet machine) one login is {190 / (190 + overhead):.2f} hashes"
+    )
+    rows.append(bench_chat_poll(port, args, chat_user, chat_device))
+    enrol = enrolment_browser(port, enrol_user)
+    rows.append(bench_app_page(port, args, enrol))
+    rows.extend(bench_csv(port, args, enrol, tmp))
+    memory_after = server.memory()
+
+    print()
+    print(
+        table(
+            COLUMNS,
+            [
+                [
+                    r.name,
+                    number(r.ours),
+                    number(r.baseline),
+                    r.unit,
+                    f"{r.ratio:.2f}",
+                    f"{r.ours_cpu_ms:.1f}" if r.cpu_ratio else "-",
+                    f"{r.baseline_cpu_ms:.1f}" if r.cpu_ratio else "-",
+                    f"{r.cpu_ratio:.2f}" if r.cpu_ratio else "-",
+                    f">= {r.goal:.1f}" if r.goal else "-",
+                    r.met,
+                ]
+                for r in rows
+            ],
+        )
+    )
+    print(
+        "ratio: ZorgPortaal's speed ÷ the baseline's, wall clock (for ms: baseline ÷ ours).\n"
+        "CPU ms: server CPU per request (gunicorn + its PostgreSQL backends; per hash for the\n"
+        "raw Argon2 baseline); CPU ratio = baseline ÷ ZorgPortaal = the ratio of requests per\n"
+        "second on cores of their own. Goals are judged on the CPU ratio when there is one: it\n"
+        "stays put when other work shares the machine, wall-clock figures do not."
+    )
+    for r in rows:
+        print(f"  {r.name}: baseline = {r.baseline_label}" + (f"; {r.note}" if r.note else ""))
+
+    print()
+    pages = queries_per_page(organisation, role)
+    print(table(["page", "request", "status", "SQL queries"], [list(p) for p in pages]))
+    engine = settings.SESSION_ENGINE.rsplit(".", 1)[1]
+    print(f"Sessions: {engine}; a session read from Redis costs no SQL query.")
+
+    print()
+    peak = {name: hwm for name, _, hwm in memory_after}
+    print(
+        table(
+            ["process", "RSS idle (MiB)", "RSS after the run (MiB)", "peak RSS (MiB)"],
+            [
+                [name, f"{idle / 1024:.0f}", f"{after / 1024:.0f}", f"{peak[name] / 1024:.0f}"]
+                for (name, idle, _), (_, after, _) in zip(memory_idle, memory_after, strict=False)
+            ],
+        )
+    )
+    print("Peak RSS includes Argon2's 64 MiB per password being checked at that moment.")
+
+    missed = [r for r in rows if r.met == "NO" or (args.profile and r.profile)]
+    if missed and not args.no_profile:
+        print()
+        print("Where the time goes:")
+        print(profile([target for row in missed for target in row.profile]))
+    if args.profile:
+        print(profile_import())
+
+
+if __name__ == "__main__":
+    main()

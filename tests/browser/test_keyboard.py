@@ -1,0 +1,117 @@
+"""Registration and login with the keyboard only: Tab, Enter and typing, never the mouse;
+every element that gets the focus shows it (WCAG 2.1.1, 2.4.3, 2.4.7)."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import User
+from tests.browser.journeys import app_code
+from tests.conftest import GOOD_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+FOCUS_STYLE = """() => {
+    const element = document.activeElement;
+    const style = getComputedStyle(element);
+    return {
+        tag: element.tagName.toLowerCase(),
+        id: element.id,
+        text: (element.innerText || element.value || "").trim().slice(0, 40),
+        outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
+        inView: (() => {
+            const box = element.getBoundingClientRect();
+            return box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0;
+        })(),
+    };
+}"""
+
+
+class Keyboard:
+    """A person who uses only the keyboard; remembers every element the focus visited."""
+
+    def __init__(self, page):
+        self.page = page
+        self.stops = []
+
+    def focused(self):
+        return self.page.evaluate(FOCUS_STYLE)
+
+    def tab_to(self, selector: str, *, limit: int = 40):
+        """Press Tab (Shift+Tab when it lies behind) until `selector` has the focus; each stop
+        must show a visible outline."""
+        target = self.page.locator(selector)
+        behind = target.evaluate(
+            "element => document.activeElement !== document.body && Boolean("
+            "element.compareDocumentPosition(document.activeElement) & "
+            "Node.DOCUMENT_POSITION_FOLLOWING)"
+        )
+        key = "Shift+Tab" if behind else "Tab"
+        for _ in range(limit):
+            if target.evaluate("element => element === document.activeElement"):
+                return
+            self.page.keyboard.press(key)
+            stop = self.focused()
+            self.stops.append(stop)
+            assert stop["outline"], f"no visible focus on {stop} after {self.stops[-6:-1]}"
+            assert stop["inView"], f"focus on an invisible element: {stop}"
+        raise AssertionError(f"{selector} not reached with Tab; stops: {self.stops[-limit:]}")
+
+    def type_into(self, selector: str, text: str):
+        self.tab_to(selector)
+        self.page.keyboard.type(text)
+
+    def enter(self):
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+
+def test_registration_and_login_with_the_keyboard_only(page, invite):
+    invitation, link = invite("toetsenbord@delinde.example")
+    keys = Keyboard(page)
+    page.goto(link)
+    keys.type_into("#id_password1", GOOD_PASSWORD)
+    keys.type_into("#id_password2", "iets anders")
+    keys.enter()
+    # The mistake is announced: the focus is on the error summary, which links to the field.
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert "De twee wachtwoorden zijn niet gelijk" in page.locator(":focus").inner_text()
+    keys.tab_to(".error-summary a")
+    page.keyboard.press("Enter")
+    assert keys.focused()["id"] == page.locator(".error-summary a").get_attribute("href")[1:]
+    for field in ("#id_password1", "#id_password2"):
+        page.locator(field).evaluate("element => element.value = ''")  # as if selected
+    keys.type_into("#id_password1", GOOD_PASSWORD)
+    keys.type_into("#id_password2", GOOD_PASSWORD)
+    keys.enter()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Authenticatiemiddel kiezen")
+    page.keyboard.press("Tab")
+    keys.stops.append(keys.focused())
+    assert keys.stops[-1]["text"] == "Naar de inhoud"  # the skip link comes first, and shows
+    assert keys.stops[-1]["outline"] and keys.stops[-1]["inView"]
+    keys.tab_to('main a[href="/registreren/app/"]')
+    keys.enter()
+    secret = page.locator("code.secret").inner_text()  # what the person reads off the screen
+    keys.type_into("#id_code", app_code(secret))
+    keys.enter()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account succesvol aangemaakt")
+    keys.tab_to('main a[href="/portaal/"]')
+    keys.enter()
+    expect(page).to_have_url(re.compile("/verificatie/$"))
+
+    User.objects.filter(email=invitation.email).update(identity_verified_at=timezone.now())
+    keys.tab_to("header form[action='/uitloggen/'] button")
+    keys.enter()
+    expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
+
+    keys.type_into("#id_email", invitation.email)  # the e-mail field has the focus already
+    keys.type_into("#id_password", GOOD_PASSWORD)
+    keys.enter()
+    keys.type_into("#id_code", app_code(secret, steps_ahead=1))  # the first code is used
+    keys.enter()
+    expect(page.get_by_role("heading", name="Diensten")).to_be_visible()
+    kinds = {stop["tag"] for stop in keys.stops}
+    assert {"a", "input", "button", "select"} <= kinds, keys.stops

@@ -1,0 +1,294 @@
+"""Two gunicorn app servers sharing PostgreSQL and Redis: any server serves any request.
+
+Runs when DATABASE_URL points to PostgreSQL and REDIS_URL is set (as in CI's PostgreSQL pass).
+The servers are real: `gunicorn -c gunicorn.conf.py` with DEBUG=false, on two free loopback
+ports, against a database of their own made with `migrate` (pytest-django's test database lives
+inside one transaction the servers cannot see). A person's registration and login alternate
+between them request by request; password failures counted on one are enforced on the other.
+"""
+
+import email
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from base64 import b32decode
+from pathlib import Path
+
+import dj_database_url
+import pytest
+from django_otp.oath import totp
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+PASSWORD = "blauwe giraffe leest de krant"
+PERSON = "wisselend@delinde.example"
+
+pytestmark = pytest.mark.skipif(
+    not (DATABASE_URL.startswith(("postgres://", "postgresql://")) and REDIS_URL),
+    reason="needs DATABASE_URL pointing to PostgreSQL and REDIS_URL",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Database:
+    """A database of its own on the PostgreSQL server of DATABASE_URL, dropped afterwards."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.server = dj_database_url.parse(DATABASE_URL)
+        parts = urllib.parse.urlsplit(DATABASE_URL)
+        self.url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+    def _run(self, sql: str) -> None:
+        import psycopg
+
+        server = self.server
+        with psycopg.connect(
+            host=server["HOST"] or None,
+            port=server["PORT"] or None,
+            user=server["USER"] or None,
+            password=server["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        self.drop()
+        self._run(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        self._run(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Two app servers; yields (environment, [server A's URL, server B's URL])."""
+    tmp = tmp_path_factory.mktemp("multiserver")
+    database = Database(f"zorgportaal_multiserver_{os.getpid()}")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "zorgportaal.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "multiserver-test-key-" + "x" * 40,
+        "DATABASE_URL": database.url,
+        "REDIS_URL": REDIS_URL,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1",
+        "STATIC_ROOT": str(tmp / "static"),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp / "mail"),
+        "MAIL_QUEUE": "immediate",
+        "HELPDESK_OPENING_HOURS": "mon-sun 00:00-24:00",
+        "HELPDESK_HOLIDAYS": "",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    database.create()
+    processes = []
+    try:
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "collectstatic", "--noinput", "-v0")
+        servers = []
+        for name in ("a", "b"):
+            port = free_port()
+            log = (tmp / f"gunicorn-{name}.log").open("w")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                cwd=ROOT,
+                env={**env, "BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": ""},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            processes.append(process)
+            servers.append(f"http://127.0.0.1:{port}")
+        for server, process in zip(servers, processes, strict=True):
+            wait_until_healthy(server, process, tmp)
+        yield env, servers
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        database.drop()
+
+
+def manage(env, *args) -> str:
+    result = subprocess.run(  # noqa: S603 (manage.py with fixed arguments)
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def wait_until_healthy(server, process, tmp):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            logs = "\n".join(p.read_text() for p in tmp.glob("gunicorn-*.log"))
+            pytest.fail(f"gunicorn stopped with {process.returncode}:\n{logs}")
+        try:
+            with urllib.request.urlopen(f"{server}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{server} did not become healthy")
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """One person's browser: a cookie jar shared by both servers (same host, other port).
+
+    The cookies are Secure (DEBUG is off); browsers send those to http://localhost and so does
+    this jar, for loopback only.
+    """
+
+    def __init__(self):
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+        self.jar = http.cookiejar.CookieJar(policy)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirects()
+        )
+        self.csrf = ""
+
+    def request(self, server, path, data=None):
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf, **data}).encode()
+        request = urllib.request.Request(server + path, data=body)  # noqa: S310 (loopback)
+        try:
+            response = self.opener.open(request, timeout=30)
+        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
+            response = error
+        with response:
+            page = response.read().decode()
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if match:
+            self.csrf = match.group(1)
+        return response.status, response.headers.get("Location", ""), page
+
+    def get(self, server, path):
+        return self.request(server, path)
+
+    def post(self, server, path, data):
+        return self.request(server, path, data)
+
+
+def invitation_path(mail_folder: Path) -> str:
+    (mail_file,) = mail_folder.iterdir()
+    raw = mail_file.read_bytes().split(b"\n" + b"-" * 79)[0]
+    message = email.message_from_bytes(raw)
+    text = next(
+        part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if part.get_content_type() == "text/plain"
+    )
+    return re.search(r"(/uitnodiging/[^/\s]+/)", text).group(1)
+
+
+def code(secret_base32: str, *, steps_ahead: int = 0) -> str:
+    key = b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
+    return f"{totp(key, step=30, digits=6, drift=steps_ahead):06d}"
+
+
+def test_a_journey_alternating_between_two_servers_and_throttling_shared(cluster):
+    env, (a, b) = cluster
+    manage(
+        env,
+        "invite",
+        PERSON,
+        "--organisation",
+        "Huisartsenpraktijk De Linde",
+        "--role",
+        "Doktersassistent",
+        "--create-missing",
+    )
+    person = Browser()
+
+    # Registration: link, password, authenticator app; every step on the other server.
+    assert person.get(a, invitation_path(Path(env["EMAIL_FILE_PATH"])))[:2] == (
+        302,
+        "/registreren/wachtwoord/",
+    )
+    status, _, page = person.get(b, "/registreren/wachtwoord/")
+    assert status == 200 and PERSON in page
+    password = {"password1": PASSWORD, "password2": PASSWORD}
+    assert person.post(a, "/registreren/wachtwoord/", password)[:2] == (
+        302,
+        "/registreren/authenticatiemiddel/",
+    )
+    assert person.get(b, "/registreren/authenticatiemiddel/")[0] == 200
+    status, _, page = person.get(a, "/registreren/app/")
+    assert status == 200
+    secret = re.search(r"secret=([A-Z2-7]+)", page).group(1)
+    assert person.post(b, "/registreren/app/", {"code": code(secret)})[:2] == (
+        302,
+        "/registreren/klaar/",
+    )
+    assert person.get(a, "/registreren/klaar/")[0] == 200
+    assert person.get(b, "/portaal/")[:2] == (302, "/verificatie/")  # the helpdesk is next
+    assert person.get(a, "/verificatie/")[0] == 200
+
+    # The helpdesk verifies the person; the session on both servers sees it.
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from django.utils import timezone; from accounts.models import User; "
+        f"User.objects.filter(email='{PERSON}').update(identity_verified_at=timezone.now())",
+    )
+    assert person.get(b, "/portaal/")[0] == 200
+    assert person.post(a, "/uitloggen/", {})[:2] == (302, "/inloggen/")
+    assert person.get(b, "/portaal/")[0] == 302  # logged out on every server
+
+    # Logging in: password on one server, code on the other, the portal on the first.
+    person.get(a, "/inloggen/")
+    credentials = {"email": PERSON, "password": PASSWORD}
+    assert person.post(b, "/inloggen/", credentials)[:2] == (302, "/inloggen/code/")
+    status, _, page = person.get(a, "/inloggen/code/")
+    device = re.search(r'name="device" value="([^"]+)"', page).group(1)
+    login_code = {"device": device, "code": code(secret, steps_ahead=1)}  # the enrolment's is used
+    assert person.post(b, "/inloggen/code/", login_code)[:2] == (302, "/portaal/")
+    status, _, page = person.get(a, "/portaal/")
+    assert status == 200
+
+    # Password throttling: failures counted on either server hold on both.
+    attacker = Browser()
+    attacker.get(a, "/inloggen/")
+    wrong = {"email": PERSON, "password": "dit is niet het wachtwoord"}
+    for server in (a, b, a, b, a):
+        status, _, page = attacker.post(server, "/inloggen/", wrong)
+        assert status == 200 and "klopt niet" in page
+    status, _, page = attacker.post(b, "/inloggen/", credentials)  # even the right password
+    assert status == 200
+    assert "Te veel mislukte pogingen" in page
