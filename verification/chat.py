@@ -5,7 +5,6 @@ the answer is an empty 204 after one small query; otherwise the new lines come a
 fragment, rendered and escaped by the same template as the page, inside a little JSON.
 """
 
-from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -32,17 +31,11 @@ def poll_answer(request, conversations, pk: int, *, viewer: str):
         after = int(request.GET.get("na", "0"))
     except ValueError:
         return HttpResponseBadRequest("na must be a message id")
-    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id").values("id")[:1]
-    state = (
-        conversations.filter(pk=pk)
-        .annotate(newest=Subquery(newest))
-        .values("closed_at", "newest")
-        .first()
-    )
+    state = conversations.filter(pk=pk).values("closed_at", "last_message_id").first()
     if state is None:
         return HttpResponse(status=404)
     closed = state["closed_at"] is not None
-    if (state["newest"] or 0) <= after and not closed:
+    if state["last_message_id"] <= after and not closed:
         return HttpResponse(status=204)
     lines = list(
         Message.objects.filter(conversation_id=pk, id__gt=after)

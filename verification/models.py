@@ -105,6 +105,8 @@ class Conversation(models.Model):
     )
     taken_at = models.DateTimeField(_("overgenomen op"), null=True, blank=True)
     closed_at = models.DateTimeField(_("gesloten op"), null=True, blank=True)
+    # The newest message's id, kept by Message.save: an empty poll reads one row, no subquery.
+    last_message_id = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = ConversationQuerySet.as_manager()
 
@@ -193,3 +195,9 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%d-%m-%Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            Conversation.objects.filter(pk=self.conversation_id).update(last_message_id=self.pk)
