@@ -9,9 +9,10 @@ secret part of an invitation or password-reset link, nor a query string.
 """
 
 import os
-import re
 
 from gunicorn import glogging
+
+from zorgportaal.redaction import install_log_redaction, redact
 
 
 def _int(name: str, default: int) -> int:
@@ -52,19 +53,9 @@ access_log_format = (
     '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
 )
 
-# Path segments that are secrets: /uitnodiging/<token>/, /wachtwoord-vergeten/<uid>/<token>/.
-_SECRET_PATHS = [
-    re.compile(r"(/uitnodiging/)[^/?#\s]+"),
-    re.compile(r"(/wachtwoord-vergeten/)(?!verstuurd/)[^/?#\s]+/[^/?#\s]+"),
-]
-
-
-def redact(target: str) -> str:
-    """A request target or URL fit for the log: secret segments and the query string removed."""
-    path, question, _query = (target or "").partition("?")
-    for pattern in _SECRET_PATHS:
-        path = pattern.sub(r"\1…", path)
-    return path + ("?…" if question else "")
+# Every log record, gunicorn's own error log included, is redacted as it is made; the access
+# log below also leaves out the query string (zorgportaal/redaction.py, shared with Django).
+install_log_redaction()
 
 
 class RedactingLogger(glogging.Logger):

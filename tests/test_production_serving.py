@@ -189,6 +189,35 @@ def test_the_access_log_line_is_redacted(monkeypatch):
     assert line.endswith("12ms abc")
 
 
+def test_the_access_log_and_the_application_log_share_one_redaction(monkeypatch):
+    from zorgportaal import redaction
+
+    assert load_gunicorn_conf(monkeypatch)["redact"] is redaction.redact
+
+
+def test_gunicorn_writes_a_header_that_repeats_a_link_without_its_secret(monkeypatch, capsys):
+    from datetime import timedelta
+
+    from gunicorn.config import Config
+
+    conf = load_gunicorn_conf(monkeypatch)
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", '"%(r)s" %(s)s "%({x-original-url}i)s" %({x-absent}i)s')
+    logger = conf["RedactingLogger"](config)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/uitnodiging/geheim-token/",
+        "PATH_INFO": "/uitnodiging/geheim-token/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    request = SimpleNamespace(headers=[("X-ORIGINAL-URL", "/uitnodiging/geheim-token/")])
+    response = SimpleNamespace(status="404 Not Found", headers=[], sent=0)
+    logger.access(response, request, environ, timedelta(milliseconds=3))
+    line = capsys.readouterr().out.strip()
+    assert line == '"GET /uitnodiging/…/ HTTP/1.1" 404 "/uitnodiging/…/" -'
+
+
 def check_gunicorn_config(env):
     return subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--check-config"],
