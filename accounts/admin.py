@@ -7,11 +7,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
-from . import admin_overview, invitations
+from . import admin_overview, admin_staff, invitations
 from .forms import InviteForm
 from .models import Invitation, Organisation, Role, User
 
@@ -30,10 +32,11 @@ class RoleAdmin(admin.ModelAdmin):
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "organisation", "role", "is_staff"]
-    list_filter = ["organisation", "role", "is_staff", "is_active"]
+    list_filter = ["organisation", "role", "is_staff", "is_active", "serves_all_organisations"]
     list_select_related = ["organisation", "role"]
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["last_login", "date_joined", "identity_verified_at"]
+    filter_horizontal = ["groups", "user_permissions", "served_organisations"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Persoonsgegevens"), {"fields": ["first_name", "last_name", "organisation", "role"]}),
@@ -41,11 +44,37 @@ class UserAdmin(DjangoUserAdmin):
             _("Rechten"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
+        (
+            _("Helpdesk"),
+            {
+                "fields": ["serves_all_organisations", "served_organisations"],
+                "description": _(
+                    "Een helpdeskmedewerker helpt alleen de mensen van deze organisaties, of van "
+                    "alle organisaties (centrale servicedesk). Zonder een van beide helpt de "
+                    "medewerker niemand."
+                ),
+            },
+        ),
         (_("Data"), {"fields": ["last_login", "date_joined", "identity_verified_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+    actions = ["verify_staff_identity"]
+
+    @admin.action(
+        description=_("Identiteit verifiëren (medewerkers)"), permissions=["verify_identity"]
+    )
+    def verify_staff_identity(self, request, queryset):
+        """Staff made here have no helpdesk to verify them (the first agent least of all)."""
+        return admin_staff.verify_staff_identity(self, request, queryset)
+
+    def has_verify_identity_permission(self, request):
+        return request.user.is_superuser
+
+    @method_decorator(sensitive_post_parameters("code"))  # the action's one-time code
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, extra_context)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -82,6 +111,8 @@ class StatusFilter(admin.SimpleListFilter):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = [
         "email",
+        "first_name",
+        "last_name",
         "organisation",
         "role",
         "status_label",
@@ -92,11 +123,13 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     list_filter = [StatusFilter, "organisation", "role"]
     list_select_related = ["organisation", "role", "invited_by"]
-    search_fields = ["email"]
+    search_fields = ["email", "first_name", "last_name"]
     date_hierarchy = "created_at"
     actions = ["resend", "revoke"]
     readonly_fields = [
         "email",
+        "first_name",
+        "last_name",
         "organisation",
         "role",
         "language",
@@ -146,13 +179,14 @@ class InvitationAdmin(admin.ModelAdmin):
         return redirect("admin:accounts_invitation_invite")
 
     def invite_view(self, request):
-        """One address or a pasted list, each tied to an organisation and a role."""
+        """A pasted list or a CSV file of names and addresses, for an organisation and a role."""
         if not self.has_add_permission(request):
             return redirect("admin:index")
-        form = InviteForm(request.POST or None)
+        form = InviteForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             report = invitations.invitations_create(
                 text=form.cleaned_data["addresses"],
+                invitees=form.cleaned_data["csv_file"],
                 organisation=form.cleaned_data["organisation"],
                 role=form.cleaned_data["role"],
                 language=form.cleaned_data["language"],

@@ -1,20 +1,40 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordResetForm
-from django.urls import reverse
-from django.utils.translation import get_language
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from tokens.forms import CodeField
-from zorgportaal import emails
 
-from .models import Organisation, Role, User, normalize_email
+from .invitee_lists import (
+    CSV_MAX_BYTES,
+    CSV_MAX_ROWS,
+    MAX_NAME_LENGTH,
+    InviteeCsvError,
+    normalize_name,
+    parse_invitee_csv,
+)
+from .login import LoginRefused, password_check
+from .models import Organisation, Role, User
 from .validators import MAX_PASSWORD_LENGTH, normalize_password
+
+NAME_AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name"}
+
+
+def name_field(key: str, label, required_message) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=MAX_NAME_LENGTH,
+        error_messages={
+            "required": required_message,
+            "max_length": _("Dit is te lang: gebruik hoogstens %(limit_value)d tekens."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": NAME_AUTOCOMPLETE[key]}),
+    )
 
 
 class SetPasswordForm(forms.Form):
-    """Choose a password (SPEC 2). The e-mail address comes from the invitation, not the form."""
+    """Choose a password (SPEC 2). The e-mail address comes from the invitation, not the form;
+    so do the names, and only those the invitation lacks are asked."""
 
     error_messages = {
         "password_mismatch": _(
@@ -22,6 +42,8 @@ class SetPasswordForm(forms.Form):
         ),
     }
 
+    first_name = name_field("first_name", _("Voornaam"), _("Vul uw voornaam in."))
+    last_name = name_field("last_name", _("Achternaam"), _("Vul uw achternaam in."))
     password1 = forms.CharField(
         label=_("Vul een wachtwoord in"),
         strip=False,
@@ -33,13 +55,56 @@ class SetPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, email: str, **kwargs):
+    def __init__(self, *args, email: str, names: dict[str, str] | None = None, **kwargs):
+        """`names`: the invitation's; a blank one is asked. None asks none (a reset)."""
         super().__init__(*args, **kwargs)
         self.email = email
+        self.given_names = {key: value for key, value in (names or {}).items() if value}
+        for key in NAME_AUTOCOMPLETE:
+            if names is None or key in self.given_names:
+                del self.fields[key]
+        asked = [key for key in NAME_AUTOCOMPLETE if key in self.fields]
+        if asked:  # the first empty field gets the focus
+            self.fields["password1"].widget.attrs.pop("autofocus", None)
+            self.fields[asked[0]].widget.attrs["autofocus"] = True
+
+    def names(self) -> dict[str, str]:
+        """The names the account gets: the invitation's, else the ones typed here."""
+        return {
+            key: self.given_names.get(key) or self.cleaned_data.get(key, "")
+            for key in NAME_AUTOCOMPLETE
+        }
+
+    def name_rows(self) -> list[dict]:
+        """Per name, in order: a given one to show read-only, or the field that asks it."""
+        return [
+            {
+                "key": key,
+                "label": self.base_fields[key].label,
+                "value": self.given_names.get(key, ""),
+                "autocomplete": autocomplete,
+                "field": self[key] if key in self.fields else None,
+            }
+            for key, autocomplete in NAME_AUTOCOMPLETE.items()
+        ]
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+    def _clean_name(self, key: str) -> str:
+        """Invisible characters and double spaces go; what is left must not be empty."""
+        name = normalize_name(self.cleaned_data[key])
+        if not name:
+            raise forms.ValidationError(self.fields[key].error_messages["required"], "required")
+        return name
 
     def clean_password1(self):
+        """The names are cleaned first (field order), so the password is checked against them."""
         password = normalize_password(self.cleaned_data["password1"])
-        password_validation.validate_password(password, User(email=self.email))
+        password_validation.validate_password(password, User(email=self.email, **self.names()))
         return password
 
     def clean(self):
@@ -57,14 +122,38 @@ class SetPasswordForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    """The servicedesk's invitation form in the admin: one address or a pasted list."""
+    """The servicedesk's invitation form in the admin: a pasted list, a CSV file, or both.
+
+    A valid form's `csv_file` is the file's people (a list of Invitee), [] without a file.
+    """
+
+    error_messages = {
+        "nothing": _("Vul e-mailadressen in of kies een CSV-bestand."),
+        "file_too_large": _(
+            "Het bestand is te groot (%(size)s). Upload een bestand van hoogstens %(limit)s, "
+            "of splits het in kleinere bestanden."
+        ),
+    }
 
     addresses = forms.CharField(
         label=_("E-mailadressen"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 10, "cols": 60}),
         help_text=_(
-            "Eén adres per regel (of gescheiden door komma's). Elk adres krijgt een eigen "
-            "uitnodiging; ongeldige, dubbele en al bekende adressen worden gemeld."
+            "Eén adres per regel (of gescheiden door komma's), met naam als "
+            "‘Anna de Vries <anna@example.org>’: het eerste woord is de voornaam, de rest de "
+            "achternaam. Elk adres krijgt een eigen uitnodiging; ongeldige, dubbele en al "
+            "bekende adressen worden gemeld."
+        ),
+    )
+    csv_file = forms.FileField(
+        label=_("Of een CSV-bestand met namen"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=_(
+            "Eerste regel ‘voornaam;achternaam;e-mailadres’ (of met komma's), daaronder één "
+            "persoon per regel, opgeslagen als CSV UTF-8. Een bestand met fouten nodigt "
+            "niemand uit: elke foute regel wordt gemeld."
         ),
     )
     organisation = forms.ModelChoiceField(
@@ -76,6 +165,36 @@ class InviteForm(forms.Form):
         choices=[("nl", _("Nederlands")), ("en", _("English"))],
         initial="nl",
     )
+
+    def clean_csv_file(self):
+        """The file's people; every bad line becomes one error, and nobody is invited."""
+        upload = self.cleaned_data["csv_file"]
+        if not upload:
+            return []
+        if upload.size > CSV_MAX_BYTES:  # refuse by its size, before reading it
+            raise forms.ValidationError(
+                self.error_messages["file_too_large"],
+                code="file_too_large",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(CSV_MAX_BYTES),
+                },
+            )
+        try:
+            return parse_invitee_csv(upload.read(), max_rows=CSV_MAX_ROWS)
+        except InviteeCsvError as error:
+            raise forms.ValidationError(
+                [forms.ValidationError(problem, code="csv_problem") for problem in error.problems]
+            ) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        no_file = cleaned.get("csv_file") == []  # None when the file had problems
+        if no_file and not cleaned.get("addresses", "").strip():
+            self.add_error(
+                "addresses", forms.ValidationError(self.error_messages["nothing"], code="nothing")
+            )
+        return cleaned
 
 
 class LoginForm(forms.Form):
@@ -119,29 +238,15 @@ class LoginCodeForm(forms.Form):
         return self.devices[self.cleaned_data["device"]]
 
 
-class ResetRequestForm(PasswordResetForm):
-    """ "Wachtwoord vergeten?": the same answer whether or not the address has an account."""
+class ResetRequestForm(forms.Form):
+    """ "Wachtwoord vergeten?": the address only. The view queues the mail (password_reset.py);
+    a plain form, so nothing can send Django's own reset mail in the request."""
 
     email = forms.EmailField(
         label=_("Vul uw e-mailadres in"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-
-    def get_users(self, email):
-        return User.objects.filter(email=normalize_email(email), is_active=True)
-
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        path = reverse(
-            "accounts:password_reset_confirm",
-            kwargs={"uidb64": context["uid"], "token": context["token"]},
-        )
-        emails.send(
-            "password-reset",
-            context["email"],
-            {"user": context["user"], "link": settings.SITE_URL + path},
-            language=get_language(),  # the language the person asked in
-        )
 
 
 class ResetPasswordForm(SetPasswordForm):
@@ -152,6 +257,10 @@ class ResetPasswordForm(SetPasswordForm):
         super().__init__(*args, email=getattr(user, "email", ""), **kwargs)
         self.user = user
 
+    def names(self) -> dict[str, str]:
+        """The account's own names, so a new password may not resemble them either."""
+        return {key: getattr(self.user, key, "") for key in NAME_AUTOCOMPLETE}
+
     def save(self, commit=True):
         self.user.set_password(self.cleaned_data["password1"])
         if commit:
@@ -160,12 +269,9 @@ class ResetPasswordForm(SetPasswordForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    """Mijn account: the current password first, then the new one twice."""
+    """Mijn account: the current password first (throttled as at the login), then the new one
+    twice."""
 
-    error_messages = {
-        **SetPasswordForm.error_messages,
-        "wrong_password": _("Uw huidige wachtwoord klopt niet. Vul het opnieuw in."),
-    }
     field_order = ["old_password", "password1", "password2"]
 
     old_password = forms.CharField(
@@ -175,16 +281,17 @@ class ChangePasswordForm(ResetPasswordForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user, *args, request, **kwargs):
         super().__init__(user, *args, **kwargs)
+        self.request = request
         self.order_fields(self.field_order)
         self.fields["password1"].label = _("Vul een nieuw wachtwoord in")
         self.fields["password1"].widget.attrs.pop("autofocus", None)
 
     def clean_old_password(self):
         password = normalize_password(self.cleaned_data["old_password"])
-        if not self.user.check_password(password):
-            raise forms.ValidationError(
-                self.error_messages["wrong_password"], code="wrong_password"
-            )
+        try:
+            password_check(self.request, user=self.user, password=password)
+        except LoginRefused as refusal:  # wrong, or a wait: the message says which
+            raise forms.ValidationError(refusal.message, code=refusal.code) from None
         return password

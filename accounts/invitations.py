@@ -4,19 +4,18 @@ These are the public functions other apps, the admin and the management commands
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from zorgportaal import audit, emails
 
+from .invitee_lists import Invitee, parse_pasted, without_repeats
 from .models import (
     Invitation,
     Organisation,
@@ -24,7 +23,6 @@ from .models import (
     User,
     hash_token,
     new_invitation_expiry,
-    normalize_email,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,61 +54,53 @@ class InviteReport:
 def parse_address_list(text: str) -> tuple[list[str], list[str], list[str]]:
     """Split pasted text (lines, commas or semicolons) into valid, invalid and repeated entries.
 
-    "Jan Jansen <jan@example.org>" is accepted as jan@example.org.
+    "Jan Jansen <jan@example.org>" is accepted as jan@example.org (its name: `parse_pasted`).
     """
-    valid, invalid, duplicates = [], [], []
-    seen = set()
-    for raw in text.replace(";", "\n").replace(",", "\n").splitlines():
-        item = raw.strip()
-        if not item:
-            continue
-        address = normalize_email(parseaddr(item)[1] if "<" in item else item)
-        try:
-            validate_email(address)
-        except ValidationError:
-            invalid.append(item)
-            continue
-        if address in seen:
-            duplicates.append(address)
-            continue
-        seen.add(address)
-        valid.append(address)
-    return valid, invalid, duplicates
+    found, invalid = parse_pasted(text)
+    unique, duplicates = without_repeats(found)
+    return [invitee.email for invitee in unique], invalid, duplicates
 
 
 def invitations_create(
     *,
-    text: str,
+    text: str = "",
+    invitees: Sequence[Invitee] = (),
     organisation: Organisation,
     role: Role,
     language: str = "nl",
     invited_by: User | None = None,
     request=None,
 ) -> InviteReport:
-    """Invite every valid address in `text`; report the rest instead of inviting twice.
+    """Invite every valid entry of the pasted `text` and the `invitees` (a CSV file's people),
+    with their names; report the rest instead of inviting twice.
 
-    An address whose earlier invitation expired unused gets that invitation renewed.
-    Mails go out after the transaction commits (MAIL_QUEUE "immediate") or are left queued for
-    the mail worker ("worker"). A batch takes the same few queries for 5 or 500 addresses.
+    An address whose earlier invitation expired unused gets that invitation renewed, with the
+    new names when the batch gives any. Mails go out after the transaction commits
+    (MAIL_QUEUE "immediate") or are left queued for the mail worker ("worker"). A batch takes
+    the same few queries for 5 or 500 addresses.
     """
-    valid, invalid, duplicates = parse_address_list(text)
+    found, invalid = parse_pasted(text)
+    unique, duplicates = without_repeats([*found, *invitees])
     report = InviteReport(invalid=invalid, duplicates=duplicates)
+    valid = [invitee.email for invitee in unique]
     now = timezone.now()
     with transaction.atomic():
         existing = set(User.objects.filter(email__in=valid).values_list("email", flat=True))
         pending = {inv.email: inv for inv in Invitation.objects.pending().filter(email__in=valid)}
         created, renewed = [], []
-        for address in valid:
+        for invitee in unique:
+            address = invitee.email
             if address in existing:
                 report.existing_accounts.append(address)
             elif address in pending and pending[address].expires_at > now:
                 report.already_invited.append(address)
             elif address in pending:
-                _renew(pending[address], organisation=organisation, role=role, language=language)
+                changes = {"organisation": organisation, "role": role, "language": language}
+                _renew(pending[address], **changes, **_names_given(invitee))
                 renewed.append(pending[address])
                 report.renewed.append(address)
             else:
-                created.append(_new(address, organisation, role, language, invited_by))
+                created.append(_new(invitee, organisation, role, language, invited_by))
                 report.invited.append(address)
         if created:
             _bulk_create(created)
@@ -129,9 +119,18 @@ def invitations_create(
     return report
 
 
-def _new(address, organisation, role, language, invited_by) -> Invitation:
+def _names_given(invitee: Invitee) -> dict[str, str]:
+    """The names a renewal changes: a batch without names keeps the earlier ones."""
+    if not (invitee.first_name or invitee.last_name):
+        return {}
+    return {"first_name": invitee.first_name, "last_name": invitee.last_name}
+
+
+def _new(invitee: Invitee, organisation, role, language, invited_by) -> Invitation:
     invitation = Invitation(
-        email=address,
+        email=invitee.email,
+        first_name=invitee.first_name,
+        last_name=invitee.last_name,
         organisation=organisation,
         role=role,
         language=language,
@@ -154,8 +153,11 @@ def _bulk_create(invitations: list[Invitation]) -> None:
 
 
 RENEWED_FIELDS = [
+    "token_hash",
     "organisation",
     "role",
+    "first_name",
+    "last_name",
     "language",
     "expires_at",
     "sent_at",
@@ -173,7 +175,24 @@ def _renew(invitation: Invitation, **changes) -> None:
     invitation.opened_at = None
 
 
+# What a resend changes: the link, the expiry date and the delivery state.
+RESENT_FIELDS = [
+    "token_hash",
+    "expires_at",
+    "sent_at",
+    "send_failed_at",
+    "send_attempts",
+    "send_error",
+]
+
+
 def _reset_delivery(invitation: Invitation) -> None:
+    """A new expiry date, queued for delivery, and the old link dead at once.
+
+    The new raw token is dropped: delivery makes the link that is mailed. Without this, with
+    the mail worker the old link would keep working until the worker's next round.
+    """
+    invitation.new_token()
     invitation.expires_at = new_invitation_expiry()
     invitation.sent_at = None
     invitation.send_failed_at = None
@@ -286,15 +305,22 @@ def invitations_send_due(*, now=None, should_stop=lambda: False) -> tuple[int, i
 
 
 def invitation_resend(invitation: Invitation, *, request=None) -> bool:
-    """A new link with a new expiry date; the old link dies. False when nothing can be sent."""
-    if invitation.used_at or invitation.revoked_at:
-        return False
-    _reset_delivery(invitation)
-    invitation.save()
-    audit.record("invitation.resent", request=request, subject_email=invitation.email)
+    """A new link with a new expiry date; the old link dies at once, in the same transaction,
+    even when the mail worker sends the new one later. False when used or revoked.
+
+    The row is read again under a lock: a list loaded before the person registered must not
+    write an old state back.
+    """
+    with transaction.atomic():
+        current = Invitation.objects.select_for_update().pending().filter(pk=invitation.pk).first()
+        if current is None:
+            return False
+        _reset_delivery(current)
+        current.save(update_fields=RESENT_FIELDS)
+        audit.record("invitation.resent", request=request, subject_email=current.email)
     if settings.MAIL_QUEUE == "worker":
         return True  # queued with a new expiry date; the worker mails the new link
-    return invitation_deliver(invitation.pk)
+    return invitation_deliver(current.pk)
 
 
 def invitation_revoke(invitation: Invitation, *, request=None) -> bool:
@@ -339,8 +365,11 @@ def invitation_open(token: str, *, request) -> Invitation:
     return invitation
 
 
-def invitation_accept(*, token_hash: str, password: str, request=None) -> User:
-    """Use the invitation once: make the account with its password, in one transaction.
+def invitation_accept(
+    *, token_hash: str, password: str, first_name: str = "", last_name: str = "", request=None
+) -> User:
+    """Use the invitation once: make the account with its password and names, in one
+    transaction. A name the invitation gives wins: the person supplies only missing ones.
 
     Two requests with the same link: the conditional update lets exactly one through.
     """
@@ -358,6 +387,8 @@ def invitation_accept(*, token_hash: str, password: str, request=None) -> User:
                 user = User.objects.create_user(
                     invitation.email,
                     password,
+                    first_name=invitation.first_name or first_name,
+                    last_name=invitation.last_name or last_name,
                     organisation=invitation.organisation,
                     role=invitation.role,
                 )
@@ -369,8 +400,12 @@ def invitation_accept(*, token_hash: str, password: str, request=None) -> User:
     return user
 
 
-def registration_password_change(user: User, *, password: str, request=None) -> None:
-    """ "Begin opnieuw" before a factor is bound: the new account may choose its password again."""
+def registration_password_change(
+    user: User, *, password: str, first_name: str, last_name: str, request=None
+) -> None:
+    """ "Begin opnieuw" before a factor is bound: the new account may choose its password, and
+    the names the invitation did not give, again."""
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.first_name, user.last_name = first_name, last_name
+    user.save(update_fields=["password", "first_name", "last_name"])
     audit.record("password.set", request=request, actor=user, subject=user)

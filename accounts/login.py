@@ -4,7 +4,6 @@ import django_otp
 from django.contrib import auth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from tokens import services as token_services
 from zorgportaal import audit, throttle
@@ -17,32 +16,19 @@ from .stepup import mark_fresh
 class LoginRefused(Exception):
     """One message for every refusal of a kind, so the answer tells nothing about accounts."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, code: str = "refused"):
         super().__init__(message)
         self.message = message
+        self.code = code  # "throttled" while a wait lasts
 
 
 WRONG_PASSWORD = _(
     "Het e-mailadres of wachtwoord klopt niet. Controleer beide en probeer het opnieuw."
 )
+WRONG_CURRENT_PASSWORD = _("Uw huidige wachtwoord klopt niet. Vul het opnieuw in.")
 WRONG_CODE = _(
     "Deze code klopt niet of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
 )
-
-
-def wait_message(seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    if seconds < 90:
-        return ngettext(
-            "Te veel mislukte pogingen. Probeer het over %(n)d seconde opnieuw.",
-            "Te veel mislukte pogingen. Probeer het over %(n)d seconden opnieuw.",
-            seconds,
-        ) % {"n": seconds}
-    return ngettext(
-        "Te veel mislukte pogingen. Probeer het over %(n)d minuut opnieuw.",
-        "Te veel mislukte pogingen. Probeer het over %(n)d minuten opnieuw.",
-        minutes,
-    ) % {"n": minutes}
 
 
 def _keys(request, kind: str, identity: str) -> tuple[str, str]:
@@ -52,18 +38,25 @@ def _keys(request, kind: str, identity: str) -> tuple[str, str]:
     )
 
 
-def _refuse_while_throttled(request, keys, *, factor: str, subject_email: str = "", subject=None):
+def _refuse_while_throttled(
+    request, keys, *, factor: str, subject_email: str = "", subject=None, event="login.throttled"
+):
+    """Refuse while a key waits; the trail gets the 1st, 10th, 100th … refusal, not each one."""
     wait = throttle.seconds_to_wait(list(keys))
-    if wait:
+    if not wait:
+        return
+    refused = throttle.refusal_to_record(list(keys))
+    if refused:
         audit.record(
-            "login.throttled",
+            event,
             request=request,
             success=False,
             subject=subject,
             subject_email=subject_email,
             factor=factor,
+            refused_in_window=refused,
         )
-        raise LoginRefused(wait_message(wait))
+    raise LoginRefused(throttle.wait_message(wait), code="throttled")
 
 
 def _count_failure(keys) -> None:
@@ -92,6 +85,23 @@ def password_login(request, *, email: str, password: str) -> User:
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     audit.record("login.password_accepted", request=request, subject=user)
     return user
+
+
+def password_check(request, *, user: User, password: str) -> None:
+    """The current password in Mijn account, under the login's limits and with its counts.
+
+    Someone at an unlocked session must not guess the password here without the waits of the
+    login page: failures in either place count together, per account and per client.
+    """
+    keys = _keys(request, "password", normalize_email(user.email))
+    _refuse_while_throttled(
+        request, keys, factor="password", subject=user, event="password.check_throttled"
+    )
+    if not user.check_password(password):
+        _count_failure(keys)
+        audit.record("password.check_failed", request=request, success=False, subject=user)
+        raise LoginRefused(WRONG_CURRENT_PASSWORD, code="wrong_password")
+    throttle.reset(keys[0])
 
 
 def code_login(request, *, device, code: str) -> None:

@@ -11,6 +11,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,6 +70,10 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra_fields)
 
 
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mailadres"), unique=True)
     first_name = models.CharField(_("voornaam"), max_length=150, blank=True)
@@ -101,6 +106,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
     # last_login is set only when both factors are given; the dashboard shows the one before.
     previous_login = models.DateTimeField(_("vorige inlog"), null=True, blank=True)
+    # Part of every session's auth hash: a new stamp ends every session of the account.
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
+    # Helpdesk agents serve the people of these organisations, or of all (central servicedesk).
+    served_organisations = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("helpdesk voor organisaties"),
+        blank=True,
+        related_name="helpdesk_agents",
+        help_text=_("Alleen voor helpdeskmedewerkers: de organisaties wier mensen zij helpen."),
+    )
+    serves_all_organisations = models.BooleanField(
+        _("helpdesk voor alle organisaties"),
+        default=False,
+        help_text=_("Centrale servicedesk: helpt de mensen van elke organisatie."),
+    )
 
     objects = UserManager()
 
@@ -131,6 +151,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.first_name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password, with the security stamp: either change ends sessions."""
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 def hash_token(token: str) -> str:
@@ -165,6 +194,9 @@ class Invitation(models.Model):
         Organisation, verbose_name=_("organisatie"), on_delete=models.PROTECT
     )
     role = models.ForeignKey(Role, verbose_name=_("rol"), on_delete=models.PROTECT)
+    # The name the organisation gave; the person confirms it, the helpdesk checks it.
+    first_name = models.CharField(_("voornaam"), max_length=150, blank=True)
+    last_name = models.CharField(_("achternaam"), max_length=150, blank=True)
     language = models.CharField(
         _("taal van de mail"), max_length=8, choices=settings.LANGUAGES, default="nl"
     )
@@ -236,3 +268,40 @@ class Invitation(models.Model):
     @property
     def status(self) -> "Invitation.Status":
         return self.status_at(timezone.now())
+
+
+class PasswordResetMail(models.Model):
+    """A "Wachtwoord vergeten?" mail waiting for the mail worker, or sent.
+
+    Holds no link: the worker makes the reset link when it sends (Django's reset links are
+    computed from the account's state, not stored), so the queue keeps no secret.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    language = models.CharField(
+        _("taal van de mail"), max_length=8, choices=settings.LANGUAGES, default="nl"
+    )
+    requested_at = models.DateTimeField(_("aangevraagd op"), default=timezone.now)
+    sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
+    send_failed_at = models.DateTimeField(_("verzenden mislukt op"), null=True, blank=True)
+    send_attempts = models.PositiveIntegerField(_("verzendpogingen"), default=0)
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = _("wachtwoordherstelmail")
+        verbose_name_plural = _("wachtwoordherstelmails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(sent_at__isnull=True),
+                name="password_reset_one_queued_mail_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.requested_at:%d-%m-%Y %H:%M})"

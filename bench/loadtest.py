@@ -266,8 +266,9 @@ class Browser:
             "login_post", "POST", "/inloggen/", {**form, "password": password}, record=record
         )
         if wrong:
-            if expect is not None and status == 200:
-                expect["login.throttled" if b"Te veel" in body else "login.failed"] += 1
+            # A refusal while throttled is counted, not written per attempt (zorgportaal.throttle).
+            if expect is not None and status == 200 and b"Te veel" not in body:
+                expect["login.failed"] += 1
             return False
         if status != 302 or location != "/inloggen/code/":
             if record:

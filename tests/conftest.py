@@ -52,12 +52,14 @@ def servicedesk(db):
 
 @pytest.fixture
 def invite(organisation, role, django_capture_on_commit_callbacks):
-    """Invite an address as the servicedesk would; returns (invitation, link path from the mail)."""
+    """Invite an address as the servicedesk would, with a name unless `name` is "";
+    returns (invitation, link path from the mail)."""
     from accounts.invitations import invitations_create
 
-    def make(address="anna.devries@delinde.example"):
+    def make(address="anna.devries@delinde.example", name="Anna de Vries"):
+        text = f"{name} <{address}>" if name else address
         with django_capture_on_commit_callbacks(execute=True):
-            invitations_create(text=address, organisation=organisation, role=role)
+            invitations_create(text=text, organisation=organisation, role=role)
         invitation = Invitation.objects.get(email=address)
         return invitation, link_from_mail(mail.outbox[-1])
 

@@ -231,7 +231,7 @@ def test_a_crash_while_linking_a_token_leaves_it_unlinked(registered_client):
     from tokens.testing import code_for, inventory_token
 
     seed = bytes(range(20))
-    inventory_token("1000000101", secret=seed)
+    inventory_token("1000000101", secret=seed, organisation=registered_client.user.organisation)
     client = registered_client
     client.raise_request_exception = False
     with mock.patch("tokens.services.discard_unfinished", side_effect=RuntimeError("crash")):

@@ -145,6 +145,70 @@ def test_resend_mails_a_new_link_and_the_old_one_dies(client, invite):
     assert client.get(new_link).status_code == 302
 
 
+def invite_through_the_worker(address, organisation, role) -> str:
+    """MAIL_QUEUE "worker": queue the invitation, run one worker round; the mailed link."""
+    invitations.invitations_create(text=address, organisation=organisation, role=role)
+    invitations.invitations_send_due()
+    return link_from_mail(mail.outbox[-1])
+
+
+def assert_link_is_dead(client, link):
+    response = client.get(link)
+    assert response.status_code == 404
+    assert "Deze registratielink is ongeldig" in response.content.decode()
+    assert "register" not in response.get("Location", "")
+
+
+def test_with_the_mail_worker_resend_kills_the_old_link_before_the_new_mail_goes_out(
+    client, settings, organisation, role
+):
+    settings.MAIL_QUEUE = "worker"
+    old_link = invite_through_the_worker("anna@delinde.example", organisation, role)
+    assert invitations.invitation_resend(Invitation.objects.get())
+    assert len(mail.outbox) == 1  # the worker has not run yet
+    assert_link_is_dead(client, old_link)
+
+    assert invitations.invitations_send_due() == (1, 1)
+    new_link = link_from_mail(mail.outbox[-1])
+    assert_link_is_dead(client, old_link)
+    assert client.get(new_link)["Location"] == "/registreren/wachtwoord/"
+
+
+def test_with_the_mail_worker_the_resend_button_kills_the_old_link_at_once(
+    servicedesk_client, client, settings, organisation, role
+):
+    settings.MAIL_QUEUE = "worker"
+    old_link = invite_through_the_worker("anna@delinde.example", organisation, role)
+    invitation = Invitation.objects.get()
+    servicedesk_client.post(
+        f"/admin/accounts/invitation/overzicht/{invitation.pk}/opnieuw-versturen/"
+    )
+    assert AuditEvent.objects.filter(event="invitation.resent").exists()
+    assert_link_is_dead(client, old_link)
+
+
+def test_with_the_mail_worker_a_renewed_expired_invitation_does_not_revive_its_old_link(
+    client, settings, organisation, role
+):
+    settings.MAIL_QUEUE = "worker"
+    old_link = invite_through_the_worker("laat@delinde.example", organisation, role)
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        report = invitations.invitations_create(
+            text="laat@delinde.example", organisation=organisation, role=role
+        )
+        assert report.renewed == ["laat@delinde.example"]
+        assert_link_is_dead(client, old_link)
+
+
+def test_resend_does_not_undo_a_registration_that_happened_meanwhile(registered_client):
+    stale = Invitation.objects.get()
+    Invitation.objects.filter(pk=stale.pk).update(used_at=None)
+    stale.refresh_from_db()  # the servicedesk's list was loaded before the person registered
+    Invitation.objects.filter(pk=stale.pk).update(used_at=timezone.now())
+    assert not invitations.invitation_resend(stale)
+    assert Invitation.objects.get().status == Invitation.Status.USED
+
+
 def test_resend_refuses_a_used_invitation(registered_client):
     invitation = Invitation.objects.get()
     assert invitation.status == Invitation.Status.USED

@@ -226,7 +226,7 @@ def test_a_journey_alternating_between_two_servers_and_throttling_shared(cluster
     manage(
         env,
         "invite",
-        PERSON,
+        f"Wim Wisselend <{PERSON}>",
         "--organisation",
         "Huisartsenpraktijk De Linde",
         "--role",

@@ -42,7 +42,7 @@ def device(request, person):
     """Every behaviour test runs against both kinds of device."""
     if request.param == "app":
         return confirmed_app_device(person)
-    return linked_token_device(person, inventory_token())
+    return linked_token_device(person, inventory_token(organisation=None))
 
 
 def wrong_code(device) -> str:
@@ -150,7 +150,7 @@ def test_success_resets_the_failure_count_and_records_the_last_use(clock, device
 
 
 def test_a_60_second_token_accepts_the_code_of_its_own_step(clock, person):
-    token = inventory_token("1000000102", interval=60)
+    token = inventory_token("1000000102", interval=60, organisation=None)
     device = linked_token_device(person, token)
     code = code_for(token.secret(), step=60)
     clock.shift(30)  # a 30-second device would be one step further by now
@@ -177,14 +177,14 @@ def test_an_app_seed_is_not_stored_in_plain_text(person):
 
 
 def test_a_token_seed_is_not_stored_in_plain_text(db):
-    token = inventory_token()
+    token = inventory_token(organisation=None)
     stored = raw_column("tokens_hardwaretoken", "encrypted_seed", token.pk)
     for form in readable_forms(token.secret()):
         assert form not in stored
 
 
 def test_a_seed_shows_in_no_text_of_a_device_or_token(person):
-    token = inventory_token()
+    token = inventory_token(organisation=None)
     device = linked_token_device(person, token)
     app = confirmed_app_device(person)
     texts = [str(token), repr(token), str(device), repr(device), str(app), repr(app)]
@@ -209,7 +209,7 @@ def test_seeds_encrypted_with_an_old_key_work_through_the_fallbacks_and_are_rota
 ):
     settings.OTP_SEED_KEY = "old key"
     app = confirmed_app_device(person)
-    token = inventory_token()
+    token = inventory_token(organisation=None)
     old_app_secret, old_token_secret = app.secret(), token.secret()
     old_stored = raw_column("tokens_hardwaretoken", "encrypted_seed", token.pk)
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from tokens import services
 from tokens.azure_csv import AzureCsvError
 from tokens.models import AzureCsvImport, HardwareToken
@@ -39,11 +39,16 @@ ONE_BAD_LINE = (
 )
 
 
-def import_csv(data: bytes, *, filename="tokens.csv", imported_by=None, max_rows=200):
+def import_csv(
+    data: bytes, *, filename="tokens.csv", imported_by=None, max_rows=200, take_over=False
+):
+    organisation, _created = Organisation.objects.get_or_create(name="Huisartsenpraktijk De Linde")
     return services.tokens_import_azure_csv(
         data=data,
         filename=filename,
         imported_by=imported_by,
+        organisation=organisation,
+        take_over=take_over,
         source=AzureCsvImport.Source.ADMIN,
         max_rows=max_rows,
         max_bytes=1024 * 1024,
@@ -127,40 +132,54 @@ def count_queries(data: bytes) -> int:
 def test_a_200_line_import_takes_as_many_queries_as_a_20_line_import(
     db, django_assert_max_num_queries
 ):
-    inventory_token("0000000001")  # a non-empty inventory to check against
+    organisation = Organisation.objects.create(name="Huisartsenpraktijk De Linde")
+    inventory_token("0000000001", organisation=organisation)  # a non-empty inventory
     small = count_queries(azure_csv(random_rows(20, 4000000000)))
-    with django_assert_max_num_queries(small + 1):
-        large = count_queries(azure_csv(random_rows(200, 5000000000)))
     # Only the backend's own limit on parameters per INSERT may split the bulk insert.
     fields = [field for field in HardwareToken._meta.concrete_fields if not field.primary_key]
     batch = connection.ops.bulk_batch_size(fields, [None] * 200) or 200
-    assert large == small + math.ceil(200 / batch) - 1
+    extra_inserts = math.ceil(200 / batch) - 1
+    with django_assert_max_num_queries(small + extra_inserts):
+        count_queries(azure_csv(random_rows(200, 5000000000)))
     assert HardwareToken.objects.count() == 221
 
 
-def test_the_command_imports_a_file_and_reports_the_count(db, tmp_path, capsys):
+def test_the_command_imports_a_file_for_an_organisation_and_reports_the_count(
+    organisation, tmp_path, capsys
+):
     path = tmp_path / "azure-tokens-example.csv"
     path.write_bytes(MICROSOFT_SAMPLE)
-    call_command("import_azure_csv", str(path))
+    call_command("import_azure_csv", str(path), "--organisation", organisation.name)
     assert "3 tokens geïmporteerd uit azure-tokens-example.csv" in capsys.readouterr().out
     assert AzureCsvImport.objects.get().source == AzureCsvImport.Source.COMMAND
+    assert set(HardwareToken.objects.values_list("organisation", flat=True)) == {organisation.pk}
 
 
-def test_the_command_reports_each_problem_with_its_line_and_fails(db, tmp_path, capsys):
+def test_the_command_needs_an_existing_organisation(db, tmp_path):
+    path = tmp_path / "azure-tokens-example.csv"
+    path.write_bytes(MICROSOFT_SAMPLE)
+    with pytest.raises(CommandError, match="Er is geen organisatie met de naam Nergens"):
+        call_command("import_azure_csv", str(path), "--organisation", "Nergens")
+    assert not HardwareToken.objects.exists()
+
+
+def test_the_command_reports_each_problem_with_its_line_and_fails(organisation, tmp_path, capsys):
     path = tmp_path / "kapot.csv"
     path.write_bytes(ONE_BAD_LINE)
     with pytest.raises(CommandError, match="Niets geïmporteerd"):
-        call_command("import_azure_csv", str(path))
+        call_command("import_azure_csv", str(path), "--organisation", organisation.name)
     assert "Regel 3:" in capsys.readouterr().err
     assert not HardwareToken.objects.exists()
 
 
-def test_the_command_refuses_a_file_over_the_size_limit_without_importing(db, tmp_path, settings):
+def test_the_command_refuses_a_file_over_the_size_limit_without_importing(
+    organisation, tmp_path, settings
+):
     settings.AZURE_CSV_ADMIN_MAX_BYTES = 100
     path = tmp_path / "groot.csv"
     path.write_bytes(MICROSOFT_SAMPLE)
     with pytest.raises(CommandError, match="te groot"):
-        call_command("import_azure_csv", str(path))
+        call_command("import_azure_csv", str(path), "--organisation", organisation.name)
     assert not HardwareToken.objects.exists()
 
 
@@ -186,20 +205,36 @@ def test_the_token_list_links_to_the_upload_page(admin_client):
     assert "/admin/tokens/hardwaretoken/uploaden/" in page.content.decode()
 
 
-def test_an_administrator_uploads_a_file_and_sees_the_report(admin_client):
+def test_an_administrator_uploads_a_file_for_an_organisation_and_sees_the_report(
+    admin_client, organisation
+):
     upload = SimpleUploadedFile("batch.csv", MICROSOFT_SAMPLE, content_type="text/csv")
-    response = admin_client.post("/admin/tokens/hardwaretoken/uploaden/", {"csv_file": upload})
+    response = admin_client.post(
+        "/admin/tokens/hardwaretoken/uploaden/",
+        {"csv_file": upload, "organisation": organisation.pk},
+    )
     assert response.status_code == 302
     report = admin_client.get(response["Location"]).content.decode()
     assert "3 tokens geïmporteerd uit batch.csv" in report
     csv_import = AzureCsvImport.objects.get()
     assert (csv_import.source, csv_import.imported_by) == ("admin", admin_client.user)
-    assert HardwareToken.objects.count() == 3
+    assert HardwareToken.objects.filter(organisation=organisation).count() == 3
 
 
-def test_an_administrator_sees_why_nothing_was_imported(admin_client):
-    upload = SimpleUploadedFile("kapot.csv", ONE_BAD_LINE, content_type="text/csv")
+def test_an_administrator_must_name_the_organisation(admin_client):
+    upload = SimpleUploadedFile("batch.csv", MICROSOFT_SAMPLE, content_type="text/csv")
     page = admin_client.post("/admin/tokens/hardwaretoken/uploaden/", {"csv_file": upload})
+    assert page.status_code == 200
+    assert "Kies de organisatie waarvoor de tokens zijn." in page.content.decode()
+    assert not HardwareToken.objects.exists()
+
+
+def test_an_administrator_sees_why_nothing_was_imported(admin_client, organisation):
+    upload = SimpleUploadedFile("kapot.csv", ONE_BAD_LINE, content_type="text/csv")
+    page = admin_client.post(
+        "/admin/tokens/hardwaretoken/uploaden/",
+        {"csv_file": upload, "organisation": organisation.pk},
+    )
     assert page.status_code == 200
     text = page.content.decode()
     assert "Er is niets geïmporteerd." in text

@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.test import RequestFactory
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from tokens import services
 from tokens.models import AppDevice, HardwareTokenDevice
 from tokens.testing import code_for, confirmed_app_device, device_code, inventory_token
@@ -62,14 +63,20 @@ def test_the_same_code_verified_twice_at_once_succeeds_once(clock):
 
 def test_the_same_token_linked_by_two_people_at_once_binds_exactly_one(clock):
     secret = b"twenty bytes of seed"
-    token = inventory_token(secret=secret)
-    people = [User.objects.create_user(f"persoon{n}@delinde.example", "x") for n in range(2)]
+    organisation = Organisation.objects.create(name="Huisartsenpraktijk De Linde")
+    token = inventory_token(secret=secret, organisation=organisation)
+    people = [
+        User.objects.create_user(f"persoon{n}@delinde.example", "x", organisation=organisation)
+        for n in range(2)
+    ]
     code = code_for(secret)
 
     def link(person):
         def attempt():
             try:
-                services.token_link(user=person, serial=token.serial, code=code, request=None)
+                request = RequestFactory().post("/")
+                request.user = person
+                services.token_link(user=person, serial=token.serial, code=code, request=request)
             except services.TokenLinkError as error:
                 return error.code
             return "linked"
@@ -77,7 +84,7 @@ def test_the_same_token_linked_by_two_people_at_once_binds_exactly_one(clock):
         return attempt
 
     results = at_once(*[link(person) for person in people])
-    assert sorted(results) == ["already_linked", "linked"]
+    assert sorted(results) == ["linked", "not_linkable"]
     device = HardwareTokenDevice.objects.get()
     assert device.confirmed
     assert device.user.email == f"persoon{results.index('linked')}@delinde.example"

@@ -29,10 +29,20 @@ def open_helpdesk(settings):
     settings.HELPDESK_HOLIDAYS = ""
 
 
-def make_agent(email="sanne@topicus.example", first_name="Sanne", *, permission=True, staff=True):
+def make_agent(
+    email="sanne@topicus.example", first_name="Sanne", *, permission=True, staff=True, serves=None
+):
+    """A helpdesk agent of the central servicedesk, or of the organisations in `serves`."""
     agent = User.objects.create_user(
-        email, GOOD_PASSWORD, is_staff=staff, first_name=first_name, last_name="Bakker"
+        email,
+        GOOD_PASSWORD,
+        is_staff=staff,
+        first_name=first_name,
+        last_name="Bakker",
+        serves_all_organisations=serves is None,
     )
+    if serves:
+        agent.served_organisations.set(serves)
     if permission:
         agent.user_permissions.add(
             Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
@@ -47,8 +57,9 @@ def logged_in(user) -> Client:
 
 
 @pytest.fixture
-def agent():
-    return make_agent()
+def agent(organisation):
+    """Sanne, the helpdesk of Anna's organisation (the console tests' people are all there)."""
+    return make_agent(serves=[organisation])
 
 
 @pytest.fixture

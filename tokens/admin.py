@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .forms import AzureCsvUploadForm
+from .forms import AdminAzureCsvUploadForm
 from .models import AppDevice, AzureCsvImport, HardwareToken, HardwareTokenDevice
 
 
@@ -45,6 +45,7 @@ class HardwareTokenAdmin(admin.ModelAdmin):
     change_list_template = "tokens/admin/hardwaretoken_change_list.html"
     list_display = [
         "serial",
+        "organisation",
         "interval",
         "manufacturer",
         "model",
@@ -52,11 +53,12 @@ class HardwareTokenAdmin(admin.ModelAdmin):
         "csv_import",
         "created_at",
     ]
-    list_filter = ["interval", "manufacturer"]
-    list_select_related = ["device__user", "csv_import"]
+    list_filter = ["organisation", "interval", "manufacturer"]
+    list_select_related = ["device__user", "csv_import", "organisation"]
     search_fields = ["serial", "upn"]
     fields = readonly_fields = [
         "serial",
+        "organisation",
         "interval",
         "manufacturer",
         "model",
@@ -91,7 +93,7 @@ class HardwareTokenAdmin(admin.ModelAdmin):
         """Import a batch at the administrators' limits, then show the import report."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = AzureCsvUploadForm(
+        form = AdminAzureCsvUploadForm(
             request.POST or None,
             request.FILES or None,
             user=request.user,

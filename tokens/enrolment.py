@@ -6,7 +6,7 @@ from .models import AppDevice
 def discard_unfinished(user) -> None:
     """Remove authenticator apps this person started to set up but never confirmed.
 
-    Only apps: inventory tokens belong to whoever bought them, and an unconfirmed token device
-    holds the throttling state of link attempts, which starting over must not reset.
+    Only apps: a token device exists only once linked (link attempts are throttled per person
+    and per client, in `zorgportaal.throttle`, which starting over does not reset).
     """
     AppDevice.objects.filter(user=user, confirmed=False).delete()

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
+
 from . import services
 from .azure_csv import AzureCsvError
 from .models import CODE_PATTERN, normalize_code
@@ -90,8 +92,6 @@ class TokenLinkForm(forms.Form):
         "code_required": _("Vul de code in die het token laat zien als u op het knopje drukt."),
         "code_format": _("Een code bestaat uit 6 cijfers. Vul de code in die het token laat zien."),
     }
-    # Link problems about the token itself belong at the serial; the rest at the code.
-    SERIAL_PROBLEMS = ("unknown_serial", "already_linked")
 
     serial = forms.CharField(
         label=_("Serienummer"),
@@ -116,6 +116,7 @@ class TokenLinkForm(forms.Form):
         self.device = None
 
     def clean(self):
+        """One answer for serial and code together: it never says which serials exist."""
         cleaned = super().clean()
         if self.errors:
             return cleaned
@@ -127,13 +128,13 @@ class TokenLinkForm(forms.Form):
                 request=self.request,
             )
         except services.TokenLinkError as error:
-            field = "serial" if error.code in self.SERIAL_PROBLEMS else "code"
-            self.add_error(field, ValidationError(error.message, code=error.code))
+            raise ValidationError(error.message, code=error.code) from None
         return cleaned
 
 
 class AzureCsvUploadForm(forms.Form):
-    """An Azure CSV upload; a valid form has imported its tokens (`csv_import`)."""
+    """A person's Azure CSV upload, for their own organisation; a valid form has imported its
+    tokens (`csv_import`)."""
 
     error_messages = {
         "file_required": _("Kies het Azure CSV-bestand dat u wilt uploaden."),
@@ -173,6 +174,17 @@ class AzureCsvUploadForm(forms.Form):
                     "limit": filesizeformat(self.max_bytes),
                 },
             )
+        return upload
+
+    def import_options(self) -> dict:
+        """Whose tokens these become: the person's own organisation."""
+        return {"organisation": self.user.organisation}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        upload = cleaned["csv_file"]
         try:
             self.csv_import = services.tokens_import_azure_csv(
                 data=upload.read(),
@@ -182,9 +194,39 @@ class AzureCsvUploadForm(forms.Form):
                 max_rows=self.max_rows,
                 max_bytes=self.max_bytes,
                 request=self.request,
+                **self.import_options(),
             )
         except AzureCsvError as error:
-            raise ValidationError(
-                [ValidationError(str(problem), code="csv_problem") for problem in error.problems]
-            ) from None
-        return upload
+            self.add_error(
+                "csv_file",
+                [ValidationError(str(problem), code="csv_problem") for problem in error.problems],
+            )
+        return cleaned
+
+
+class AdminAzureCsvUploadForm(AzureCsvUploadForm):
+    """An administrator's batch: for the organisation it names, optionally taking over serials
+    that are still unlinked."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisatie"),
+        queryset=Organisation.objects.all(),
+        help_text=_("Alleen mensen van deze organisatie kunnen de tokens koppelen."),
+        error_messages={"required": _("Kies de organisatie waarvoor de tokens zijn.")},
+    )
+    take_over = forms.BooleanField(
+        label=_("Nog niet gekoppelde serienummers overnemen"),
+        required=False,
+        help_text=_(
+            "Staat een serienummer uit dit bestand al in de inventaris van deze organisatie (of "
+            "zonder organisatie) en heeft niemand het gekoppeld, dan vervangt deze import het. "
+            "Gekoppelde tokens blijven altijd staan."
+        ),
+    )
+    field_order = ["organisation", "csv_file", "take_over"]
+
+    def import_options(self) -> dict:
+        return {
+            "organisation": self.cleaned_data["organisation"],
+            "take_over": self.cleaned_data["take_over"],
+        }

@@ -190,7 +190,17 @@ class HardwareToken(models.Model):
     A token becomes someone's second factor through a `HardwareTokenDevice`.
     """
 
-    serial = models.CharField(_("serienummer"), max_length=64, unique=True)
+    serial = models.CharField(_("serienummer"), max_length=64)
+    # Whose token it is: only people of this organisation may link it. Empty only for tokens
+    # imported before organisations were recorded; nobody links those until an administrator
+    # imports them again for an organisation.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisatie"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="hardware_tokens",
+    )
     encrypted_seed = models.TextField(editable=False)
     interval = models.PositiveSmallIntegerField(
         _("tijdsinterval (seconden)"), choices=[(30, "30"), (60, "60")]
@@ -222,7 +232,17 @@ class HardwareToken(models.Model):
             models.CheckConstraint(
                 condition=models.Q(interval__in=(30, 60)), name="hardwaretoken_interval_totp"
             ),
+            # Per organisation: a serial typed by someone elsewhere never blocks a real batch.
+            models.UniqueConstraint(
+                fields=["organisation", "serial"], name="hardwaretoken_serial_per_organisation"
+            ),
+            models.UniqueConstraint(
+                fields=["serial"],
+                condition=models.Q(organisation__isnull=True),
+                name="hardwaretoken_serial_without_organisation",
+            ),
         ]
+        indexes = [models.Index(fields=["serial"], name="hardwaretoken_serial_idx")]
 
     def __str__(self):
         return self.serial
@@ -235,8 +255,9 @@ class HardwareToken(models.Model):
 class HardwareTokenDevice(TotpDeviceMixin):
     """One inventory token as one person's second factor.
 
-    The one-to-one field lets the database guarantee a token serves at most one person. While
-    unconfirmed, the row only keeps the throttling state of attempts to link the token.
+    The one-to-one field lets the database guarantee a token serves at most one person. The
+    row is made only when someone of the token's organisation shows a valid code: attempts to
+    link are throttled per person and per client, never on the shared token.
     """
 
     hardware_token = models.OneToOneField(

@@ -7,22 +7,26 @@ use. None of them returns, logs or audits a seed or a code.
 import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
 
 import qrcode
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from django_otp import devices_for_user
 from qrcode.image.svg import SvgPathFillImage
 
-from zorgportaal import audit
+from accounts.models import new_security_stamp, normalize_email
+from zorgportaal import audit, throttle
+from zorgportaal.middleware import client_ip
 
 from .azure_csv import AzureCsvError, CsvProblem, parse_azure_csv
 from .crypto import encrypt_seed, reencrypt_seed
@@ -37,6 +41,7 @@ from .models import (
     HardwareTokenDevice,
     Lockout,
     TotpDeviceMixin,
+    normalize_code,
 )
 
 # Serials per "which of these do we know?" query: below every backend's parameter limit.
@@ -114,11 +119,44 @@ def device_unlock(device: TotpDeviceMixin, *, request=None) -> None:
     audit.record("device.unlocked", request=request, subject=device.user, **_device_facts(device))
 
 
-def device_remove(device: TotpDeviceMixin, *, request=None) -> None:
-    """Take a second factor away (a lost phone or token); an inventory token becomes free."""
-    facts, user = _device_facts(device), device.user
-    device.delete()
-    audit.record("device.removed", request=request, subject=user, **facts)
+def device_remove(device: TotpDeviceMixin, *, request=None, keep_one: bool = False) -> bool:
+    """Take a second factor away (a lost phone or token); an inventory token becomes free.
+
+    With `keep_one`, the last confirmed factor stays and False is returned. Removing the last
+    one ends every session of the account and withdraws its helpdesk verification: whoever
+    binds the next factor (the person, or someone who reset the password from their mailbox)
+    reaches the helpdesk check before anything else. The account row is locked meanwhile, so
+    two removals at once cannot both miss that they took the last factor.
+    """
+    with transaction.atomic():
+        user = get_user_model().objects.select_for_update().get(pk=device.user_id)
+        others = _confirmed_devices(user, excluding=device)
+        if keep_one and device.confirmed and not others:
+            return False
+        facts = _device_facts(device)
+        device.delete()
+        audit.record("device.removed", request=request, subject=user, **facts)
+        if device.confirmed and not others:
+            _withdraw_verification(user, request=request)
+    return True
+
+
+def _confirmed_devices(user, *, excluding) -> list:
+    return [
+        other
+        for other in devices_for_user(user, confirmed=True)
+        if other.persistent_id != excluding.persistent_id
+    ]
+
+
+def _withdraw_verification(user, *, request) -> None:
+    """No confirmed factor left: end every session, and ask for the helpdesk again."""
+    user.identity_verified_at = None
+    user.security_stamp = new_security_stamp()
+    user.save(update_fields=["identity_verified_at", "security_stamp"])
+    audit.record(
+        "identity.verification_withdrawn", request=request, subject=user, reason="no_factor_left"
+    )
 
 
 @dataclass(frozen=True)
@@ -231,20 +269,19 @@ def qr_svg(uri: str) -> SafeString:
 
 
 class TokenLinkError(Exception):
-    """Why a token could not be linked; `code` says which, `message` says it to the person."""
+    """Why a token could not be linked; `code` says which, `message` says it to the person.
+
+    An unknown serial, another organisation's token, another person's token and a wrong code
+    all get the one "not_linkable" message: the page never tells which serials exist.
+    """
 
     messages = {
-        "unknown_serial": _(
-            "Dit serienummer kennen we niet. Controleer het serienummer op de achterkant van "
-            "het token. Is het token net aangeschaft? Upload dan eerst de Azure CSV."
+        "not_linkable": _(
+            "Dit serienummer en deze code horen niet bij een token dat u kunt koppelen. "
+            "Controleer het serienummer op de achterkant van het token, druk op het knopje en "
+            "vul de nieuwe code in. Is het token net aangeschaft? Upload dan eerst de Azure CSV."
         ),
-        "already_linked": _(
-            "Dit token is al aan een ander account gekoppeld. Controleer het serienummer, of "
-            "neem contact op met de servicedesk."
-        ),
-        "invalid_code": _(
-            "Deze code klopt niet. Druk op het knopje van het token en vul de nieuwe code in."
-        ),
+        "already_yours": _("Dit token is al aan uw account gekoppeld."),
     }
 
     def __init__(self, code: str, message: str = ""):
@@ -253,58 +290,98 @@ class TokenLinkError(Exception):
         self.message = message or str(self.messages[code])
 
 
+# Link attempts are throttled per person and per client address, as passwords are: never on
+# the shared token, so nobody can lock a token for its real holder.
+def _link_keys(user, request) -> list[str]:
+    return [
+        throttle.key_for("token-link-account", str(user.pk)),
+        throttle.key_for("token-link-client", client_ip(request)),
+    ]
+
+
 def token_link(*, user, serial: str, code: str, request) -> HardwareTokenDevice:
     """Make an inventory token this person's second factor, if they show a valid code from it.
 
-    Raises TokenLinkError. The token row is locked while linking and the one-to-one field backs
-    that up: of two people linking the same token at the same moment, exactly one succeeds.
+    Only a token of the person's own organisation, and of the person's own address when the
+    CSV named one (`upn`). Raises TokenLinkError. The token row is locked while linking and
+    the one-to-one field backs that up: of two people linking one token, exactly one succeeds.
     """
     serial = serial.strip()
+    keys = _link_keys(user, request)
+    _refuse_while_link_throttled(user, keys, request)
     with transaction.atomic():
-        # Failures return instead of raising, so their throttling state is committed.
-        device, error = _token_link_locked(user, serial, code, request)
-    if error is not None:
-        audit.record(
-            "token.link_failed",
-            request=request,
-            subject=user,
-            success=False,
-            reason=error.code,
-            serial=serial[:64],
-        )
-        raise error
+        device, reason = _token_link_locked(user, serial, code)
+    if device is None:
+        _link_failed(user, serial, reason, keys, request)
+    throttle.reset(keys[0])
     audit.record("token.linked", request=request, subject=user, serial=serial)
     return device
 
 
-def _token_link_locked(user, serial, code, request):
-    token = HardwareToken.objects.select_for_update().filter(serial=serial).first()
+def _refuse_while_link_throttled(user, keys, request) -> None:
+    """Refuse while a key waits; the trail gets the 1st, 10th, 100th … refusal, not each one."""
+    wait = throttle.seconds_to_wait(keys)
+    if not wait:
+        return
+    refused = throttle.refusal_to_record(keys)
+    if refused:
+        audit.record(
+            "token.link_throttled",
+            request=request,
+            subject=user,
+            success=False,
+            refused_in_window=refused,
+        )
+    raise TokenLinkError("throttled", throttle.wait_message(wait))
+
+
+def _link_failed(user, serial, reason, keys, request):
+    """Count the failure against the person and the client; say only "not linkable"."""
+    if reason != "already_yours":
+        throttle.record_failure(keys[0], throttle.ACCOUNT)
+        throttle.record_failure(keys[1], throttle.CLIENT)
+    audit.record(
+        "token.link_failed",
+        request=request,
+        subject=user,
+        success=False,
+        reason=reason,
+        serial=serial[:64],
+    )
+    raise TokenLinkError("already_yours" if reason == "already_yours" else "not_linkable")
+
+
+def _token_link_locked(user, serial, code) -> tuple[HardwareTokenDevice | None, str]:
+    """The new device, or None and the reason (for the audit trail only)."""
+    if user.organisation_id is None:
+        return None, "no_organisation"
+    token = (
+        HardwareToken.objects.select_for_update()
+        .filter(serial=serial, organisation_id=user.organisation_id)
+        .first()
+    )
     if token is None:
-        return None, TokenLinkError("unknown_serial")
-    device = HardwareTokenDevice.objects.filter(hardware_token=token).first()
-    if device is not None and device.confirmed:
-        return None, TokenLinkError("already_linked")
-    if device is None:
-        try:
-            with transaction.atomic():
-                device = HardwareTokenDevice.objects.create(
-                    user=user, hardware_token=token, name=f"Token {serial}"[:64], confirmed=False
-                )
-        except IntegrityError:
-            return None, TokenLinkError("already_linked")
-    elif device.user_id != user.pk:
-        # Attempts with wrong codes bind nobody; whoever tries now takes over the throttling.
-        device.user = user
-        device.save(update_fields=["user"])
-    refusal = device_refusal(device)
-    if refusal is not None:
-        return None, TokenLinkError(refusal.code, refusal.message)
-    if not device_verify(device, code, request=request):
-        return None, TokenLinkError("invalid_code")
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
+        return None, "unknown_serial"
+    if token.upn and normalize_email(token.upn) != user.email:
+        return None, "other_upn"
+    holder = HardwareTokenDevice.objects.filter(hardware_token=token).values("user_id").first()
+    if holder is not None:
+        return None, "already_yours" if holder["user_id"] == user.pk else "already_linked"
+    device = HardwareTokenDevice(
+        user=user, hardware_token=token, name=f"Token {serial}"[:64], confirmed=True
+    )
+    step = device._matching_step(normalize_code(code))
+    if step is None:
+        return None, "invalid_code"
+    device.last_t = step  # the code that linked it cannot log in a second time
+    device.set_last_used_timestamp(commit=False)
+    try:
+        with transaction.atomic():
+            device.save()
+    except IntegrityError:
+        return None, "already_linked"
     discard_unfinished(user)
-    return device, None
+    return device, ""
 
 
 # Azure CSV import
@@ -315,16 +392,97 @@ _IMPORT_RACE_MESSAGE = _(
 )
 
 
-def _known_serials(serials: set[str]) -> set[str]:
-    """Which of these serials the inventory holds, in a fixed number of queries per batch."""
-    ordered = sorted(serials)
-    known = set()
-    for start in range(0, len(ordered), KNOWN_SERIALS_BATCH):
-        batch = ordered[start : start + KNOWN_SERIALS_BATCH]
-        known.update(
-            HardwareToken.objects.filter(serial__in=batch).values_list("serial", flat=True)
-        )
+_NO_ORGANISATION_MESSAGE = _(
+    "Uw account hoort niet bij een organisatie, dus tokens kunnen niet aan u worden "
+    "toegewezen. Vraag de servicedesk de tokens te importeren."
+)
+_UPLOADS_PER_DAY_MESSAGE = _(
+    "U heeft vandaag al het maximale aantal bestanden geüpload. Probeer het over %(wait)s "
+    "opnieuw, of vraag de servicedesk de tokens te importeren."
+)
+_TOKENS_PER_DAY_MESSAGE = _(
+    "U kunt hoogstens %(limit)d tokens per dag uploaden; u uploadde er vandaag al %(count)d en "
+    "dit bestand heeft er %(rows)d. Er is niets toegevoegd. Vraag de servicedesk grotere "
+    "aantallen te importeren."
+)
+PERSON_SOURCES = (AzureCsvImport.Source.REGISTRATION, AzureCsvImport.Source.MYACCOUNT)
+
+
+def _person_uploads_policy() -> throttle.Policy:
+    """Every upload a person tries counts, accepted or not: a day's worth, then a day's wait."""
+    day = timedelta(days=1)
+    return throttle.Policy(
+        free=settings.AZURE_CSV_USER_UPLOADS_PER_DAY, first_wait=day, cap=day, window=day
+    )
+
+
+def _serials_in(organisation, *, linked_only: bool):
+    """The `known_serials` check for one organisation: serials its inventory already holds
+    (with `linked_only`, only those someone has linked), in a few queries per batch."""
+
+    def known(serials: set[str]) -> set[str]:
+        ordered, found = sorted(serials), set()
+        for start in range(0, len(ordered), KNOWN_SERIALS_BATCH):
+            tokens = HardwareToken.objects.filter(
+                organisation=organisation, serial__in=ordered[start : start + KNOWN_SERIALS_BATCH]
+            )
+            if linked_only:
+                tokens = tokens.filter(device__isnull=False)
+            found.update(tokens.values_list("serial", flat=True))
+        return found
+
     return known
+
+
+def _refuse(message) -> AzureCsvError:
+    return AzureCsvError([CsvProblem(None, str(message))])
+
+
+def _check_person_may_upload(user) -> None:
+    """A person uploads for their own organisation only, a bounded number of files a day."""
+    if user.organisation_id is None:
+        raise _refuse(_NO_ORGANISATION_MESSAGE)
+    key = throttle.key_for("csv-upload-account", str(user.pk))
+    wait = throttle.seconds_to_wait([key])
+    if wait:
+        hours = max(1, round(wait / 3600))
+        shown = ngettext("%(n)d uur", "%(n)d uur", hours) % {"n": hours}
+        raise _refuse(_UPLOADS_PER_DAY_MESSAGE % {"wait": shown})
+    throttle.record_failure(key, _person_uploads_policy())
+
+
+def _check_tokens_per_day_locked(user, rows: int) -> None:
+    """Within the account's row lock, so two uploads at once cannot both fit the day's limit."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    count = HardwareToken.objects.filter(
+        imported_by=user,
+        csv_import__source__in=PERSON_SOURCES,
+        created_at__gt=timezone.now() - timedelta(days=1),
+    ).count()
+    limit = settings.AZURE_CSV_USER_TOKENS_PER_DAY
+    if count + rows > limit:
+        raise _refuse(_TOKENS_PER_DAY_MESSAGE % {"limit": limit, "count": count, "rows": rows})
+
+
+def _take_over(serials: list[str], organisation, *, imported_by, request) -> None:
+    """An administrator's batch replaces unlinked copies of its serials (a squatter's upload,
+    or a token imported before tokens had an organisation), audited with the serials."""
+    copies = HardwareToken.objects.filter(
+        Q(organisation=organisation) | Q(organisation__isnull=True),
+        serial__in=serials,
+        device__isnull=True,
+    )
+    taken = sorted(copies.values_list("serial", flat=True))
+    if taken:
+        copies.delete()
+        audit.record(
+            "token.taken_over",
+            request=request,
+            actor=imported_by,
+            organisation=organisation.name,
+            token_count=len(taken),
+            serials=taken[:100],
+        )
 
 
 @sensitive_variables("data", "rows")
@@ -333,26 +491,43 @@ def tokens_import_azure_csv(
     data: bytes,
     filename: str,
     imported_by,
+    organisation,
     source: str,
     max_rows: int,
     max_bytes: int,
+    take_over: bool = False,
     request=None,
 ) -> AzureCsvImport:
-    """Add every token of an Azure CSV to the inventory, or none (raises AzureCsvError).
+    """Add every token of an Azure CSV to an organisation's inventory, or none (raises
+    AzureCsvError).
 
-    A serial already in the inventory is reported, never overwritten; another import adding
-    the same serial at the same moment makes this one fail as a whole.
+    A serial the organisation already holds is reported, never overwritten, unless an
+    administrator asks to `take_over` the unlinked ones; another import adding the same serial
+    at the same moment makes this one fail as a whole. A person (PERSON_SOURCES) uploads for
+    their own organisation, AZURE_CSV_USER_UPLOADS_PER_DAY files and
+    AZURE_CSV_USER_TOKENS_PER_DAY tokens a day at most.
     """
     filename = filename[:255]
+    by_person = source in PERSON_SOURCES
     try:
+        if by_person:
+            _check_person_may_upload(imported_by)
         with transaction.atomic():
+            known = _serials_in(organisation, linked_only=take_over)
             rows = parse_azure_csv(
-                data, max_rows=max_rows, max_bytes=max_bytes, known_serials=_known_serials
+                data, max_rows=max_rows, max_bytes=max_bytes, known_serials=known
             )
+            if by_person:
+                _check_tokens_per_day_locked(imported_by, len(rows))
+            if take_over:
+                serials = [row.serial for row in rows]
+                _take_over(serials, organisation, imported_by=imported_by, request=request)
             csv_import = AzureCsvImport.objects.create(
                 imported_by=imported_by, filename=filename, source=source, token_count=len(rows)
             )
-            HardwareToken.objects.bulk_create(_inventory_tokens(rows, csv_import, imported_by))
+            HardwareToken.objects.bulk_create(
+                _inventory_tokens(rows, csv_import, imported_by, organisation)
+            )
     except IntegrityError:
         problem = CsvProblem(None, str(_IMPORT_RACE_MESSAGE))
         _audit_rejected(filename, source, 1, imported_by, request)
@@ -366,6 +541,7 @@ def tokens_import_azure_csv(
         actor=imported_by,
         filename=filename,
         source=source,
+        organisation=organisation.name,
         token_count=csv_import.token_count,
         csv_import=csv_import.pk,
     )
@@ -374,11 +550,12 @@ def tokens_import_azure_csv(
 
 @sensitive_variables("rows")
 def _inventory_tokens(
-    rows: Iterable, csv_import: AzureCsvImport, imported_by
+    rows: Iterable, csv_import: AzureCsvImport, imported_by, organisation
 ) -> list[HardwareToken]:
     return [
         HardwareToken(
             serial=row.serial,
+            organisation=organisation,
             encrypted_seed=encrypt_seed(row.secret),
             interval=row.interval,
             manufacturer=row.manufacturer,

@@ -30,14 +30,21 @@ def confirmed_app_device(user) -> AppDevice:
 
 
 def inventory_token(
-    serial: str = "1000000101", *, secret: bytes | None = None, interval: int = 30
+    serial: str = "1000000101",
+    *,
+    organisation,
+    secret: bytes | None = None,
+    interval: int = 30,
+    upn: str = "",
 ) -> HardwareToken:
-    """A token in the inventory, as if imported by an administrator's command."""
+    """A token of an organisation's inventory, as if imported by an administrator's command."""
     csv_import = AzureCsvImport.objects.create(
         filename="test.csv", source=AzureCsvImport.Source.COMMAND, token_count=1
     )
     return HardwareToken.objects.create(
         serial=serial,
+        organisation=organisation,
+        upn=upn,
         encrypted_seed=encrypt_seed(secret or secrets.token_bytes(20)),
         interval=interval,
         manufacturer="Feitian",

@@ -2,7 +2,9 @@
 
 Open to staff with the permission `verification.helpdesk`, logged in with both factors (the
 journey gate requires the full login for every view without a `@stages` marker; this checks the
-permission and answers 403 otherwise). Each page runs a small, fixed number of queries.
+permission and answers 403 otherwise). An agent sees and acts on the people of the organisations
+they serve only (`agents.py`): anyone else's chat or account is a 404, like one that never was.
+Each page runs a small, fixed number of queries.
 """
 
 import functools
@@ -19,11 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.login import wait_message
-from accounts.models import User
 from tokens.services import device_list
+from zorgportaal import throttle
 
-from . import chat, services
+from . import agents, chat, services
 from .forms import CodeForm, MessageForm, PhoneLookupForm, ResetForm
 from .models import HELPDESK_PERMISSION, Conversation, Message, VerificationCode
 from .opening_hours import OpeningHours
@@ -57,20 +58,22 @@ def helpdesk_required(view):
 @never_cache
 def queue(request):
     """Waiting chats, oldest first with their waiting time, and the agent's own open chats."""
-    now = timezone.now()
+    now, served = timezone.now(), agents.conversations_served_by(request.user)
+    waiting = list(
+        served.waiting().select_related("person__organisation").order_by("created_at", "pk")
+    )
+    mine = list(
+        served.open()
+        .filter(taken_by=request.user)
+        .select_related("person__organisation")
+        .order_by("taken_at", "pk")
+    )
     context = {
         "now": now,
-        "waiting": list(
-            Conversation.objects.waiting()
-            .select_related("person__organisation")
-            .order_by("created_at", "pk")
-        ),
-        "mine": list(
-            Conversation.objects.open()
-            .filter(taken_by=request.user)
-            .select_related("person__organisation")
-            .order_by("taken_at", "pk")
-        ),
+        "waiting": waiting,
+        "mine": mine,
+        # Asked only when both lists are empty, as they always are for an agent serving nobody.
+        "serves_nobody": not (waiting or mine) and agents.serves_nobody(request.user),
         "chat_open": OpeningHours.from_settings().is_open(now),
         "tab": "queue",
     }
@@ -80,9 +83,10 @@ def queue(request):
 # One chat
 
 
-def _conversation(pk) -> Conversation:
+def _conversation(request, pk) -> Conversation:
+    """A chat of someone this agent serves; any other id is a 404."""
     return get_object_or_404(
-        Conversation.objects.select_related(
+        agents.conversations_served_by(request.user).select_related(
             "person__organisation",
             "person__role",
             "person__invitation__invited_by",
@@ -130,12 +134,12 @@ def _conversation_page(request, conversation, *, status=200, **forms):
 @require_GET
 @never_cache
 def conversation_page(request, pk):
-    return _conversation_page(request, _conversation(pk))
+    return _conversation_page(request, _conversation(request, pk))
 
 
 def _mine_and_open(request, pk):
     """The chat, if this agent has taken it and it is open; else a message and a redirect."""
-    conversation = _conversation(pk)
+    conversation = _conversation(request, pk)
     if not conversation.is_open:
         messages.error(request, _("Dit gesprek is al gesloten."))
     elif conversation.taken_by_id != request.user.pk:
@@ -149,9 +153,9 @@ def _mine_and_open(request, pk):
 @require_POST
 def take(request, pk):
     """Of two agents clicking "Overnemen" at once, exactly one gets the chat."""
+    get_object_or_404(agents.conversations_served_by(request.user), pk=pk)
     if services.conversation_take(conversation_id=pk, agent=request.user, request=request):
         return redirect("verification:console_conversation", pk=pk)
-    get_object_or_404(Conversation, pk=pk)
     messages.error(request, _("Dit gesprek is al overgenomen door een collega of gesloten."))
     return redirect("verification:console")
 
@@ -179,12 +183,13 @@ def send(request, pk):
 @require_GET
 @never_cache
 def poll(request, pk):
-    return chat.poll_answer(request, Conversation.objects.all(), pk, viewer="agent")
+    served = agents.conversations_served_by(request.user)
+    return chat.poll_answer(request, served, pk, viewer="agent")
 
 
 def _refusal_text(check: services.CodeCheck) -> str:
     if check.outcome == "throttled":
-        return wait_message(check.wait_seconds)
+        return throttle.wait_message(check.wait_seconds)
     if check.outcome == "no_code":
         return _(
             "Deze persoon heeft nu geen geldige code. Vraag de persoon de pagina te vernieuwen "
@@ -262,8 +267,9 @@ def _say_reset(request, person, removed: int) -> None:
     messages.success(
         request,
         _(
-            "De authenticatiemiddelen van %(name)s zijn verwijderd (%(count)d). Bij de volgende "
-            "inlog kiest de persoon een nieuw authenticatiemiddel; er is een mail verstuurd."
+            "De authenticatiemiddelen van %(name)s zijn verwijderd (%(count)d) en de persoon is "
+            "overal uitgelogd. Bij de volgende inlog kiest de persoon een nieuw "
+            "authenticatiemiddel en verifieert de helpdesk opnieuw; er is een mail verstuurd."
         )
         % {"name": person.get_full_name(), "count": removed},
     )
@@ -291,7 +297,9 @@ def phone(request):
     form = PhoneLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        person = User.objects.filter(email=email).first()
+        # Someone this agent does not serve is looked up like an address without an account:
+        # the same answer, counted against the agent, and their code stays untouched.
+        person = agents.people_served_by(request.user).filter(email=email).first()
         check = services.code_check(
             person=person,
             code=form.cleaned_data["code"],
@@ -310,7 +318,7 @@ def phone(request):
         if check.outcome == "throttled":
             form.add_error(None, _refusal_text(check))
         else:
-            # The same answer whether or not the address has an account.
+            # The same answer whether or not the address has an account this agent serves.
             form.add_error(
                 None,
                 _(
@@ -342,7 +350,10 @@ def _checked_account(request, pk):
         messages.info(request, _("Zoek het account op met het e-mailadres en de code."))
         return None, None, redirect("verification:console_phone")
     person = get_object_or_404(
-        User.objects.select_related("organisation", "role", "invitation__invited_by"), pk=pk
+        agents.people_served_by(request.user).select_related(
+            "organisation", "role", "invitation__invited_by"
+        ),
+        pk=pk,
     )
     return person, code, None
 

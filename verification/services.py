@@ -113,6 +113,7 @@ def code_check(*, person, code: str, agent, request, channel: str, subject_email
     agent_key = _agent_key(agent)
     wait = throttle.seconds_to_wait([agent_key])
     if wait:
+        _record_refusal(agent_key, agent=agent, request=request, channel=channel)
         return CodeCheck("throttled", wait_seconds=wait)
     now = timezone.now()
     typed = "".join(str(code).split())
@@ -143,6 +144,20 @@ def code_check(*, person, code: str, agent, request, channel: str, subject_email
         code_replaced=result.replaced,
     )
     return result
+
+
+def _record_refusal(agent_key: str, *, agent, request, channel: str) -> None:
+    """An agent's checks while blocked: the 1st, 10th, 100th … in the window, with the count."""
+    refused = throttle.refusal_to_record([agent_key])
+    if refused:
+        audit.record(
+            "verification.throttled",
+            request=request,
+            actor=agent,
+            success=False,
+            channel=channel,
+            refused_in_window=refused,
+        )
 
 
 def _count_failure(current: VerificationCode | None, now: datetime) -> CodeCheck:
@@ -203,9 +218,10 @@ def person_verify(*, person, code: VerificationCode, agent, request, channel: st
 def factors_reset(*, person, code: VerificationCode, agent, request, channel: str) -> int | None:
     """Remove every second factor of the person after the identity check; mail them.
 
-    The person binds a new factor at the next login (the journey gate sends them to
-    "Authenticatiemiddel kiezen"). Returns how many were removed, or None when the code was
-    used or replaced in the meantime.
+    Removing the last factor ends every session of the account and withdraws its verification
+    (`tokens.services.device_remove`): the person binds a new factor at the next login and is
+    then verified by the helpdesk again. Returns how many were removed, or None when the code
+    was used or replaced in the meantime.
     """
     now = timezone.now()
     with transaction.atomic():

@@ -80,6 +80,8 @@ class Throttle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     blocked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Attempts refused while blocked in this window: the trail records the 1st, 10th, 100th …
+    refused = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("blokkade")

@@ -194,6 +194,9 @@ LOGGING = {
 # Azure CSV import (tokens): end users upload at most 200 token lines (manual 2.4.2).
 AZURE_CSV_USER_MAX_ROWS = 200
 AZURE_CSV_USER_MAX_BYTES = 64 * 1024
+# A person's uploads in 24 hours: files tried (accepted or not) and tokens added.
+AZURE_CSV_USER_UPLOADS_PER_DAY = envint("AZURE_CSV_USER_UPLOADS_PER_DAY", 10)
+AZURE_CSV_USER_TOKENS_PER_DAY = envint("AZURE_CSV_USER_TOKENS_PER_DAY", 400)
 AZURE_CSV_ADMIN_MAX_ROWS = envint("AZURE_CSV_ADMIN_MAX_ROWS", 50_000)
 AZURE_CSV_ADMIN_MAX_BYTES = envint("AZURE_CSV_ADMIN_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -234,8 +237,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if not DEBUG and "CONN_MAX_AGE" not in os.environ:
         DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
-# Invitation mails: "immediate" sends after the request's transaction commits; "worker" leaves
-# them queued for `manage.py send_invitations --loop` (`make worker`).
+# Invitation and password-reset mails: "immediate" sends after the request's transaction
+# commits; "worker" leaves them queued for `manage.py send_invitations --loop` (`make worker`).
 MAIL_QUEUE = env("MAIL_QUEUE", "immediate" if DEBUG else "worker").strip().lower()
 if MAIL_QUEUE not in ("immediate", "worker"):
     raise ImproperlyConfigured(f"MAIL_QUEUE must be 'immediate' or 'worker', not {MAIL_QUEUE!r}")

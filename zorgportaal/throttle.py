@@ -4,6 +4,9 @@ Counts live in the database (the one place every app server shares). A key's cou
 after a quiet `window`; past `free` failures each further failure doubles the wait, up to `cap`.
 Per-client limits are looser than per-account ones but bound how many failures one address can
 cause in all, so one address cannot lock out every account.
+
+Attempts refused while a key is blocked are counted, not recorded one by one: the audit trail
+is append-only, so callers record only the refusals `refusal_to_record` names (1st, 10th …).
 """
 
 import hashlib
@@ -12,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import Throttle
 
@@ -59,12 +64,14 @@ def record_failure(key: str, policy: Policy, *, now: datetime | None = None) -> 
         if row is None and _created(key, policy, now):
             return
         row = row or Throttle.objects.select_for_update().get(key=key)
-        failures = 1 if now - row.updated_at > policy.window else row.failures + 1
+        new_window = now - row.updated_at > policy.window
+        failures = 1 if new_window else row.failures + 1
         wait = policy.wait_after(failures)
         row.failures = failures
         row.blocked_until = now + wait if wait else None
         row.updated_at = now
-        row.save(update_fields=["failures", "blocked_until", "updated_at"])
+        row.refused = 0 if new_window else row.refused
+        row.save(update_fields=["failures", "blocked_until", "updated_at", "refused"])
 
 
 def _created(key: str, policy: Policy, now: datetime) -> bool:
@@ -80,5 +87,46 @@ def _created(key: str, policy: Policy, now: datetime) -> bool:
     return True
 
 
+def refusal_to_record(keys: list[str], *, now: datetime | None = None) -> int | None:
+    """Count one refused attempt on each of these keys that is blocked now. The count to
+    record when it is a key's 1st, 10th, 100th … refusal in its window, else None.
+
+    300 attempts against a blocked key then leave three rows in the trail, not 300.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        refused_before = dict(
+            Throttle.objects.select_for_update()
+            .filter(key__in=keys, blocked_until__gt=now)
+            .order_by("pk")  # one lock order: two requests may wait, never deadlock
+            .values_list("pk", "refused")
+        )
+        Throttle.objects.filter(pk__in=refused_before).update(refused=F("refused") + 1)
+    counts = [refused + 1 for refused in refused_before.values()]
+    return max(filter(_is_power_of_ten, counts), default=None)
+
+
+def _is_power_of_ten(number: int) -> bool:
+    while number >= 10 and number % 10 == 0:
+        number //= 10
+    return number == 1
+
+
 def reset(key: str) -> None:
     Throttle.objects.filter(key=key).delete()
+
+
+def wait_message(seconds: int) -> str:
+    """What every throttled form says: how long to wait, in seconds or minutes."""
+    minutes = max(1, round(seconds / 60))
+    if seconds < 90:
+        return ngettext(
+            "Te veel mislukte pogingen. Probeer het over %(n)d seconde opnieuw.",
+            "Te veel mislukte pogingen. Probeer het over %(n)d seconden opnieuw.",
+            seconds,
+        ) % {"n": seconds}
+    return ngettext(
+        "Te veel mislukte pogingen. Probeer het over %(n)d minuut opnieuw.",
+        "Te veel mislukte pogingen. Probeer het over %(n)d minuten opnieuw.",
+        minutes,
+    ) % {"n": minutes}

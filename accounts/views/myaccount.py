@@ -53,16 +53,15 @@ def confirm_code(request):
 @fresh_second_factor_in_portal
 def remove_factor(request, persistent_id):
     """Remove an authenticator; never the last one, or the account could not log in."""
-    device = Device.from_persistent_id(persistent_id, for_verify=True)
+    device = Device.from_persistent_id(persistent_id)
     if device is None or device.user_id != request.user.pk or not device.confirmed:
         raise Http404
-    if len(list(devices_for_user(request.user, confirmed=True))) < 2:
+    if not token_services.device_remove(device, request=request, keep_one=True):
         messages.error(
             request,
             _("Dit is uw enige authenticatiemiddel. Voeg eerst een ander toe."),
         )
         return redirect("accounts:myaccount")
-    token_services.device_remove(device, request=request)
     messages.success(request, _("Het authenticatiemiddel is verwijderd."))
     return redirect("accounts:myaccount")
 
@@ -71,7 +70,7 @@ def remove_factor(request, persistent_id):
 @never_cache
 def change_password(request):
     """Other sessions end (their auth hash no longer matches); this one stays logged in."""
-    form = ChangePasswordForm(request.user, request.POST or None)
+    form = ChangePasswordForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)

@@ -1,28 +1,18 @@
 """Password reset ("Wachtwoord vergeten?")."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from zorgportaal import audit, emails, throttle
-from zorgportaal.middleware import client_ip
+from zorgportaal import audit, emails
 from zorgportaal.security import secret_link
 
 from ..forms import ResetPasswordForm, ResetRequestForm
 from ..journey import Stage, stages
 from ..login import password_throttle_reset
-
-# Reset mails per address and per client: a few are free, then rising waits (a mail bomb guard).
-RESET_POLICY = throttle.Policy(
-    free=3,
-    first_wait=timedelta(minutes=5),
-    cap=timedelta(hours=1),
-    window=timedelta(hours=1),
-)
+from ..password_reset import password_reset_queue
 
 
 class ResetRequestView(auth_views.PasswordResetView):
@@ -31,18 +21,12 @@ class ResetRequestView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
-        email = form.cleaned_data["email"]
-        keys = [
-            throttle.key_for("reset-account", email),
-            throttle.key_for("reset-client", client_ip(self.request)),
-        ]
-        audit.record("password_reset.requested", request=self.request, subject_email=email)
-        if throttle.seconds_to_wait(keys):
-            # The same page as always, but no mail: skip PasswordResetView's sending.
-            return super(auth_views.PasswordResetView, self).form_valid(form)
-        for key in keys:
-            throttle.record_failure(key, RESET_POLICY)
-        return super().form_valid(form)
+        """Queue the mail (the worker sends it); the same page whether or not one was queued."""
+        password_reset_queue(
+            email=form.cleaned_data["email"], language=get_language(), request=self.request
+        )
+        # Skip PasswordResetView.form_valid, which would send Django's own mail in the request.
+        return super(auth_views.PasswordResetView, self).form_valid(form)
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -18,7 +18,7 @@ from ..journey import (
     registered_in_this_session,
     stages,
 )
-from ..models import hash_token
+from ..models import Invitation, hash_token
 
 PROBLEM_STATUS = {"invalid": 404, "expired": 410, "used": 410, "revoked": 410}
 
@@ -56,44 +56,68 @@ def invitation_link(request, token):
     return redirect("accounts:register_password")
 
 
+def _names(person) -> dict[str, str]:
+    return {"first_name": person.first_name, "last_name": person.last_name}
+
+
 @stages(Stage.REGISTRATION, Stage.ENROLMENT)
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 def register_password(request):
-    """Step 1 of 4: "Account voor Topicus Zorgportaal instellen"."""
+    """Step 1 of 4: "Account voor Topicus Zorgportaal instellen".
+
+    The names the invitation gives are shown, not asked (a tampered field cannot change them);
+    the person types only the ones it lacks.
+    """
     if request.user.is_authenticated:
         if not registered_in_this_session(request):
             return redirect("accounts:choose_factor")
-        email = request.user.email
-    else:
-        state = request.session[REGISTRATION_SESSION_KEY]
+        return _password_again(request)
+    state = request.session[REGISTRATION_SESSION_KEY]
+    try:
+        invitation = invitations.invitation_check(state["token_hash"])
+    except invitations.InvitationProblem as problem:
+        del request.session[REGISTRATION_SESSION_KEY]
+        return _problem_page(request, problem)
+    form = SetPasswordForm(request.POST or None, email=invitation.email, names=_names(invitation))
+    if request.method == "POST" and form.is_valid():
         try:
-            invitation = invitations.invitation_check(state["token_hash"])
+            user = invitations.invitation_accept(
+                token_hash=state["token_hash"],
+                password=form.cleaned_data["password1"],
+                request=request,
+                **form.names(),
+            )
         except invitations.InvitationProblem as problem:
             del request.session[REGISTRATION_SESSION_KEY]
             return _problem_page(request, problem)
-        email = invitation.email
-
-    form = SetPasswordForm(request.POST or None, email=email)
-    if request.method == "POST" and form.is_valid():
-        password = form.cleaned_data["password1"]
-        if request.user.is_authenticated:
-            invitations.registration_password_change(
-                request.user, password=password, request=request
-            )
-            auth.update_session_auth_hash(request, request.user)
-        else:
-            try:
-                user = invitations.invitation_accept(
-                    token_hash=state["token_hash"], password=password, request=request
-                )
-            except invitations.InvitationProblem as problem:
-                del request.session[REGISTRATION_SESSION_KEY]
-                return _problem_page(request, problem)
-            auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            request.session[REGISTRATION_SESSION_KEY] = {**state, "user": user.pk}
+        auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[REGISTRATION_SESSION_KEY] = {**state, "user": user.pk}
         return redirect("accounts:choose_factor")
-    return render(request, "accounts/register_password.html", {"form": form, "email": email})
+    return _password_page(request, form)
+
+
+def _password_again(request):
+    """ "Begin opnieuw": a new password, and the names the person typed may be typed again."""
+    user = request.user
+    invitation = Invitation.objects.filter(user=user).first()
+    form = SetPasswordForm(
+        request.POST or None,
+        email=user.email,
+        names=_names(invitation) if invitation else {"first_name": "", "last_name": ""},
+        initial=_names(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        invitations.registration_password_change(
+            user, password=form.cleaned_data["password1"], request=request, **form.names()
+        )
+        auth.update_session_auth_hash(request, user)
+        return redirect("accounts:choose_factor")
+    return _password_page(request, form)
+
+
+def _password_page(request, form):
+    return render(request, "accounts/register_password.html", {"form": form, "email": form.email})
 
 
 @stages(Stage.ENROLMENT)

@@ -121,10 +121,11 @@ class Journeys:
                 },
             )
 
-    def invite(self, address: str) -> str:
-        """Invite as the servicedesk does; the link path from the mail, in the walk's language."""
+    def invite(self, address: str, name: str = "Anna de Vries") -> str:
+        """Invite as the servicedesk does, with a name; the link path from the mail, in the
+        walk's language."""
         invitations_create(
-            text=address,
+            text=f"{name} <{address}>",
             organisation=Organisation.objects.get(name="Demo Zorggroep"),
             role=Role.objects.get(name="Huisarts"),
             language=self.language,
@@ -206,6 +207,7 @@ class Journeys:
             is_staff=True,
             first_name="Sanne",
             last_name="Jansen",
+            serves_all_organisations=True,  # the central servicedesk
         )
         agent.user_permissions.set(
             Permission.objects.filter(codename__endswith="invitation")
@@ -238,8 +240,6 @@ class Journeys:
         anna.locator("#id_password1").fill(GOOD_PASSWORD)
         anna.locator("#id_password2").fill(GOOD_PASSWORD)
         submit(anna, "#id_password2")
-        # The organisation's records give the name (the registration does not ask for it).
-        User.objects.filter(email=address).update(first_name="Anna", last_name="de Vries")
         self.at(anna, "choose-factor")
 
         anna.locator('main a[href="/registreren/app/"]').click()

@@ -19,6 +19,8 @@ def test_invitation_mail_to_choosing_a_factor(page, invite):
         "Account voor Topicus Zorgportaal instellen"
     )
     expect(page.get_by_label("E-mailadres")).to_have_value(invitation.email)
+    expect(page.get_by_label("Voornaam")).to_have_value("Anna")
+    expect(page.get_by_label("Achternaam")).not_to_be_editable()
     assert "/uitnodiging/" not in page.url
 
     page.get_by_label("Vul een wachtwoord in").fill(GOOD_PASSWORD)

@@ -44,6 +44,7 @@ def test_a_person_gives_the_code_in_the_chat_and_moves_on_to_the_portal(contexts
     agent.user_permissions.add(
         Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
     )
+    agent.served_organisations.add(person.organisation)
     give_app(agent)
     anna, sanne = (context.new_page() for context in contexts)
 

@@ -3,9 +3,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.invitations import invitation_resend, invitations_create
+from accounts.invitee_lists import Invitee
 from accounts.models import Invitation, Organisation, Role, User
 
 DEMO_ADDRESS = "demo.zorgverlener@example.org"
+DEMO_NAME = {"first_name": "Demi", "last_name": "van den Berg"}
 
 
 class Command(BaseCommand):
@@ -32,9 +34,14 @@ class Command(BaseCommand):
     @staticmethod
     def _invite(organisation, role):
         """A fresh link on every run: renew the pending invitation, or make one."""
-        pending = Invitation.objects.pending().filter(email=DEMO_ADDRESS).first()
-        if pending:
-            invitation_resend(pending)
+        pending = Invitation.objects.pending().filter(email=DEMO_ADDRESS)
+        if pending.exists():
+            pending.update(**DEMO_NAME)  # an invitation from before names were given
+            invitation_resend(pending.get())
             return
         with transaction.atomic():
-            invitations_create(text=DEMO_ADDRESS, organisation=organisation, role=role)
+            invitations_create(
+                invitees=[Invitee(DEMO_ADDRESS, **DEMO_NAME)],
+                organisation=organisation,
+                role=role,
+            )

@@ -1,4 +1,7 @@
-"""The invitation mail worker: once from cron, or with --loop as a long-running process."""
+"""The mail worker: invitation and password reset mails, once from cron or with --loop.
+
+The name is kept from when it sent invitations only: `make worker` and the docs call it.
+"""
 
 import logging
 import signal
@@ -9,15 +12,17 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from accounts.invitations import invitations_send_due
+from accounts.password_reset import password_reset_mails_send_due
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Send queued invitation mails and retry failed ones (pauses of 1, 2, 4 … minutes, at "
-        "most 10 attempts). Once, e.g. from cron every minute; or with --loop as the mail worker "
-        "for MAIL_QUEUE=worker, until SIGTERM or Ctrl-C (it finishes the mail in hand first). "
+        "Send queued invitation and password reset mails and retry failed ones (pauses of 1, "
+        "2, 4 … minutes, at most 10 attempts). Once, e.g. from cron every minute; or with "
+        "--loop as the mail worker for MAIL_QUEUE=worker, until SIGTERM or Ctrl-C (it finishes "
+        "the mail in hand first). "
         "Several workers may run at once on PostgreSQL; on SQLite run one."
     )
 
@@ -33,11 +38,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, loop: bool, interval: float, **options):
-        if not loop:
-            sent, attempted = invitations_send_due()
-            self.stdout.write(f"{sent} of {attempted} invitation mail(s) sent")
-            return
         self._stopping = False
+        if not loop:
+            for line in self._send_due(report_idle=True):
+                self.stdout.write(line)
+            return
         previous = self._install_stop_handlers()
         self.stdout.write(f"Mail worker started; looking every {interval:g} s.")
         try:
@@ -52,13 +57,25 @@ class Command(BaseCommand):
     def _round(self) -> None:
         self._refresh_connections()
         try:
-            sent, attempted = invitations_send_due(should_stop=lambda: self._stopping)
+            lines = self._send_due(report_idle=False)
         except Exception:  # the database restarting, say: log, wait, try again
             logger.exception("Mail worker: round failed; trying again")
             self._refresh_connections()
             return
-        if attempted:
-            self.stdout.write(f"{sent} of {attempted} invitation mail(s) sent")
+        for line in lines:
+            self.stdout.write(line)
+
+    def _send_due(self, *, report_idle: bool) -> list[str]:
+        """One round over both queues; a line per kind that had mail (or always, run once)."""
+        lines = []
+        for kind, send_due in [
+            ("invitation", invitations_send_due),
+            ("password reset", password_reset_mails_send_due),
+        ]:
+            sent, attempted = send_due(should_stop=lambda: self._stopping)
+            if attempted or report_idle:
+                lines.append(f"{sent} of {attempted} {kind} mail(s) sent")
+        return lines
 
     @staticmethod
     def _refresh_connections() -> None:

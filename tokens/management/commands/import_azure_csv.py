@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.models import Organisation
 from tokens import services
 from tokens.azure_csv import AzureCsvError
 from tokens.models import AzureCsvImport
@@ -21,14 +22,31 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="het CSV-bestand")
+        parser.add_argument(
+            "--organisation",
+            required=True,
+            help="naam van de organisatie; alleen haar mensen kunnen de tokens koppelen",
+        )
+        parser.add_argument(
+            "--take-over",
+            action="store_true",
+            help="serienummers die de organisatie al heeft en die niemand koppelde, vervangen",
+        )
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, organisation: str, take_over: bool, **options):
+        owner = Organisation.objects.filter(name=organisation).first()
+        if owner is None:
+            raise CommandError(
+                _("Er is geen organisatie met de naam %(name)s.") % {"name": organisation}
+            )
         data = self._read(file, limit=settings.AZURE_CSV_ADMIN_MAX_BYTES)
         try:
             csv_import = services.tokens_import_azure_csv(
                 data=data,
                 filename=file.name,
                 imported_by=None,
+                organisation=owner,
+                take_over=take_over,
                 source=AzureCsvImport.Source.COMMAND,
                 max_rows=settings.AZURE_CSV_ADMIN_MAX_ROWS,
                 max_bytes=settings.AZURE_CSV_ADMIN_MAX_BYTES,

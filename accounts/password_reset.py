@@ -1,0 +1,203 @@
+"""Password reset mails ("Wachtwoord vergeten?"): queued in the request, sent off its path.
+
+The request only queues: a known address must not answer slower than an unknown one, or the
+mail server's time would tell which addresses have an account. The queue holds no link; the
+worker makes it when it sends (Django's reset tokens are computed from the account's state).
+MAIL_QUEUE "immediate" sends after the request's commit, "worker" leaves it to
+`manage.py send_invitations --loop`, which sends invitations and reset mails alike.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from zorgportaal import audit, emails, throttle
+from zorgportaal.middleware import client_ip
+
+from .models import PasswordResetMail, User, normalize_email
+
+logger = logging.getLogger(__name__)
+
+# A failed mail is retried with a growing pause: 1, 2, 4 … minutes, at most this many times.
+MAX_SEND_ATTEMPTS = 10
+
+# Per address: 3 mails an hour, then an hour's wait (nobody's inbox is bombed). Per client far
+# looser, because many people share one address behind a NAT, yet still a bound.
+RESET_PER_ADDRESS = throttle.Policy(
+    free=3, first_wait=timedelta(hours=1), cap=timedelta(hours=1), window=timedelta(hours=1)
+)
+RESET_PER_CLIENT = throttle.Policy(
+    free=20, first_wait=timedelta(minutes=5), cap=timedelta(hours=1), window=timedelta(hours=1)
+)
+
+
+def password_reset_queue(*, email: str, language: str, request) -> None:
+    """Queue a reset mail for the active account with this address, within the limits.
+
+    The same statements run whether or not the address has an account; a mail still queued for
+    the account makes a second request add nothing. Every request counts against both limits.
+    """
+    email = normalize_email(email)
+    keys = [
+        throttle.key_for("reset-account", email),
+        throttle.key_for("reset-client", client_ip(request)),
+    ]
+    if throttle.seconds_to_wait(keys):
+        _record_refusal(keys, email=email, request=request)
+        return
+    throttle.record_failure(keys[0], RESET_PER_ADDRESS)
+    throttle.record_failure(keys[1], RESET_PER_CLIENT)
+    audit.record("password_reset.requested", request=request, subject_email=email)
+    with transaction.atomic():
+        _insert_for_active_account(email, language)
+        if settings.MAIL_QUEUE != "worker":
+            transaction.on_commit(lambda: password_reset_mails_send_due(email=email))
+
+
+def _record_refusal(keys, *, email: str, request) -> None:
+    """Over a limit: no mail, the same page; the trail gets the 1st, 10th, 100th … refusal."""
+    refused = throttle.refusal_to_record(keys)
+    if refused:
+        audit.record(
+            "password_reset.throttled",
+            request=request,
+            success=False,
+            subject_email=email,
+            refused_in_window=refused,
+        )
+
+
+# PostgreSQL and SQLite alike; the tables are Django's names for PasswordResetMail and User.
+QUEUE_FOR_ACTIVE_ACCOUNT = """
+    INSERT INTO accounts_passwordresetmail (user_id, language, requested_at, send_attempts)
+    SELECT id, %s, %s, 0 FROM accounts_user WHERE email = %s AND is_active = %s
+    ON CONFLICT DO NOTHING
+"""
+
+
+def _insert_for_active_account(email: str, language: str) -> None:
+    """One INSERT … SELECT, for a known address and an unknown one alike.
+
+    Looking the account up first would add a query only for known addresses. ON CONFLICT DO
+    NOTHING: the partial unique constraint allows one unsent mail per account.
+    """
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(QUEUE_FOR_ACTIVE_ACCOUNT, [language, now, email, True])
+
+
+def password_reset_mails_send_due(
+    *, now: datetime | None = None, should_stop=lambda: False, email: str | None = None
+) -> tuple[int, int]:
+    """The mail worker's round: every queued or retry-due reset mail once. (sent, attempted).
+
+    `email`: only that address's mail (MAIL_QUEUE "immediate", right after the request).
+    """
+    now = now or timezone.now()
+    queued = PasswordResetMail.objects.filter(sent_at__isnull=True)
+    if email is not None:
+        queued = queued.filter(user__email=email)
+    sent = attempted = 0
+    for mail_id in [each.pk for each in queued if _is_due(each, now)]:
+        if should_stop():
+            break
+        result = password_reset_mail_send_if_due(mail_id, now=now)
+        if result is not None:
+            attempted += 1
+            sent += result
+    return sent, attempted
+
+
+def _is_due(queued: PasswordResetMail, now: datetime) -> bool:
+    """Unsent, attempts left, and past the pause after a failure."""
+    return (
+        queued.sent_at is None
+        and queued.send_attempts < MAX_SEND_ATTEMPTS
+        and (
+            queued.send_failed_at is None
+            or queued.send_failed_at + timedelta(minutes=2 ** (queued.send_attempts - 1)) <= now
+        )
+    )
+
+
+def password_reset_mail_send_if_due(mail_id: int, *, now: datetime | None = None) -> bool | None:
+    """Claim one queued mail and send it if still due. True sent, False failed, None when
+    another worker holds it or it needs no mail (sent already, the account deactivated).
+
+    The row stays locked (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL) until the result is
+    recorded, so two workers never send the same mail twice. SQLite: run one worker.
+    """
+    with transaction.atomic():
+        queued = (
+            PasswordResetMail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .filter(pk=mail_id)
+            .first()
+        )
+        if queued is None or not _is_due(queued, now or timezone.now()):
+            return None
+        if not queued.user.is_active:
+            queued.delete()
+            return None
+        return _deliver(queued)
+
+
+def _deliver(queued: PasswordResetMail) -> bool:
+    user = queued.user
+    queued.send_attempts += 1
+    try:
+        emails.send(
+            "password-reset",
+            user.email,
+            {"user": user, "link": _reset_link(user)},
+            language=queued.language,  # the language the person asked in
+        )
+    except Exception as error:  # any backend, any failure: keep the request, retry later
+        _record_failure(queued, error)
+        return False
+    queued.sent_at = timezone.now()
+    queued.save(update_fields=["send_attempts", "sent_at"])
+    audit.record("password_reset.sent", subject=user)
+    return True
+
+
+def _reset_link(user: User) -> str:
+    """Made as it is mailed, valid PASSWORD_RESET_TIMEOUT from then; never stored or logged."""
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return settings.SITE_URL + path
+
+
+def _record_failure(queued: PasswordResetMail, error: Exception) -> None:
+    """Log and audit the kind of failure only (an error text might quote the mail)."""
+    kind = type(error).__name__
+    gave_up = queued.send_attempts >= MAX_SEND_ATTEMPTS
+    logger.warning(
+        "Password reset mail %s: attempt %d failed: %s", queued.pk, queued.send_attempts, kind
+    )
+    audit.record(
+        "mail.failed",
+        subject=queued.user,
+        success=False,
+        mail="password-reset",
+        error=kind,
+        attempt=queued.send_attempts,
+        gave_up=gave_up,
+    )
+    if gave_up:  # the account may ask again; a new request queues a new mail
+        queued.delete()
+        return
+    queued.send_failed_at = timezone.now()
+    queued.save(update_fields=["send_attempts", "send_failed_at"])
