@@ -45,17 +45,14 @@ def _refuse_while_throttled(
     wait = throttle.seconds_to_wait(list(keys))
     if not wait:
         return
-    refused = throttle.refusal_to_record(list(keys))
-    if refused:
-        audit.record(
-            event,
-            request=request,
-            success=False,
-            subject=subject,
-            subject_email=subject_email,
-            factor=factor,
-            refused_in_window=refused,
-        )
+    audit.record_refusal(
+        event,
+        keys=list(keys),
+        request=request,
+        subject=subject,
+        subject_email=subject_email,
+        factor=factor,
+    )
     raise LoginRefused(throttle.wait_message(wait), code="throttled")
 
 

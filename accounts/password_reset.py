@@ -50,7 +50,9 @@ def password_reset_queue(*, email: str, language: str, request) -> None:
         throttle.key_for("reset-client", client_ip(request)),
     ]
     if throttle.seconds_to_wait(keys):
-        _record_refusal(keys, email=email, request=request)
+        audit.record_refusal(
+            "password_reset.throttled", keys=keys, request=request, subject_email=email
+        )
         return
     throttle.record_failure(keys[0], RESET_PER_ADDRESS)
     throttle.record_failure(keys[1], RESET_PER_CLIENT)
@@ -59,19 +61,6 @@ def password_reset_queue(*, email: str, language: str, request) -> None:
         _insert_for_active_account(email, language)
         if settings.MAIL_QUEUE != "worker":
             transaction.on_commit(lambda: password_reset_mails_send_due(email=email))
-
-
-def _record_refusal(keys, *, email: str, request) -> None:
-    """Over a limit: no mail, the same page; the trail gets the 1st, 10th, 100th … refusal."""
-    refused = throttle.refusal_to_record(keys)
-    if refused:
-        audit.record(
-            "password_reset.throttled",
-            request=request,
-            success=False,
-            subject_email=email,
-            refused_in_window=refused,
-        )
 
 
 # PostgreSQL and SQLite alike; the tables are Django's names for PasswordResetMail and User.

@@ -323,15 +323,7 @@ def _refuse_while_link_throttled(user, keys, request) -> None:
     wait = throttle.seconds_to_wait(keys)
     if not wait:
         return
-    refused = throttle.refusal_to_record(keys)
-    if refused:
-        audit.record(
-            "token.link_throttled",
-            request=request,
-            subject=user,
-            success=False,
-            refused_in_window=refused,
-        )
+    audit.record_refusal("token.link_throttled", keys=keys, request=request, subject=user)
     raise TokenLinkError("throttled", throttle.wait_message(wait))
 
 

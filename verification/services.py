@@ -113,7 +113,13 @@ def code_check(*, person, code: str, agent, request, channel: str, subject_email
     agent_key = _agent_key(agent)
     wait = throttle.seconds_to_wait([agent_key])
     if wait:
-        _record_refusal(agent_key, agent=agent, request=request, channel=channel)
+        audit.record_refusal(
+            "verification.throttled",
+            keys=[agent_key],
+            request=request,
+            actor=agent,
+            channel=channel,
+        )
         return CodeCheck("throttled", wait_seconds=wait)
     now = timezone.now()
     typed = "".join(str(code).split())
@@ -144,20 +150,6 @@ def code_check(*, person, code: str, agent, request, channel: str, subject_email
         code_replaced=result.replaced,
     )
     return result
-
-
-def _record_refusal(agent_key: str, *, agent, request, channel: str) -> None:
-    """An agent's checks while blocked: the 1st, 10th, 100th … in the window, with the count."""
-    refused = throttle.refusal_to_record([agent_key])
-    if refused:
-        audit.record(
-            "verification.throttled",
-            request=request,
-            actor=agent,
-            success=False,
-            channel=channel,
-            refused_in_window=refused,
-        )
 
 
 def _count_failure(current: VerificationCode | None, now: datetime) -> CodeCheck:

@@ -1,5 +1,6 @@
 """Write to the audit trail. Every app records its security events through `record`."""
 
+from . import throttle
 from .middleware import client_ip
 from .models import AuditEvent
 
@@ -29,6 +30,14 @@ def record(
         request_id=getattr(request, "id", ""),
         details=storable(details),
     )
+
+
+def record_refusal(event: str, *, keys: list[str], **fields) -> None:
+    """An attempt refused while throttled: counted on its keys, recorded only as the 1st, 10th,
+    100th … in the window (with the count), so guessing cannot flood the append-only trail."""
+    refused = throttle.refusal_to_record(keys)
+    if refused:
+        record(event, success=False, refused_in_window=refused, **fields)
 
 
 def storable(value):

@@ -108,7 +108,7 @@ def secret_link(kind: str):
             key = throttle.key_for(f"{kind}-link-client", client_ip(request))
             wait = throttle.seconds_to_wait([key])
             if wait:
-                _record_refusal(request, kind, key)
+                audit.record_refusal(f"{kind}_link.throttled", keys=[key], request=request)
                 response = error_page("429.html", 429, headers={"Retry-After": str(wait)})
             else:
                 response = view(request, *args, **kwargs)
@@ -122,15 +122,6 @@ def secret_link(kind: str):
         return wrapped
 
     return decorate
-
-
-def _record_refusal(request, kind: str, key: str) -> None:
-    """The 1st, 10th, 100th … refusal in the window: a guesser cannot flood the trail."""
-    refused = throttle.refusal_to_record([key])
-    if refused:
-        audit.record(
-            f"{kind}_link.throttled", request=request, success=False, refused_in_window=refused
-        )
 
 
 def _renders_a_page(response) -> bool:

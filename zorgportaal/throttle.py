@@ -6,7 +6,7 @@ Per-client limits are looser than per-account ones but bound how many failures o
 cause in all, so one address cannot lock out every account.
 
 Attempts refused while a key is blocked are counted, not recorded one by one: the audit trail
-is append-only, so callers record only the refusals `refusal_to_record` names (1st, 10th …).
+is append-only, so `audit.record_refusal` records only the 1st, 10th, 100th … of them.
 """
 
 import hashlib
