@@ -86,6 +86,7 @@ screenshots: install browser-deps
 
 # A bounded load test (bench/loadtest.py): gunicorn on PostgreSQL (127.0.0.1:5432), 50 clients
 # of mixed traffic on 127.0.0.1 for two minutes; fails on a server error or a lost write.
+# LOADTEST_ARGS="--url http://127.0.0.1:8000 --people FILE" loads a running deployment instead.
 LOADTEST_ARGS ?= --seconds 120 --clients 50
 loadtest: install
 	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)

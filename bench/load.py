@@ -14,6 +14,7 @@ of its own a CPU-bound server's requests per second are its cores divided by tha
 
 import http.client
 import os
+import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +28,33 @@ MAX_REQUESTS_PER_THREAD = 200_000  # a bound besides time
 # A new connection every few requests: keep-alive mostly, yet gunicorn's workers keep sharing
 # the load (a kept connection stays with the worker that accepted it).
 REQUESTS_PER_CONNECTION = 5
+
+
+@dataclass
+class Backoff:
+    """Waits after a refused or reset connection: `first` doubling up to `cap`, each drawn from
+    the upper half of its step (jitter), so clients neither hammer a struggling server in a
+    tight loop nor all come back at the same moment. One per client: the failures in a row
+    carry over from one request to the next until an answer arrives."""
+
+    first: float = 0.05  # seconds
+    cap: float = 2.0
+    tries: int = 6  # retries of one request before it counts as an error
+    rng: random.Random = field(default_factory=random.Random)
+    in_a_row: int = 0  # failures since the last answer
+
+    def ceiling(self, failures: int) -> float:
+        """The longest wait after this many failures in a row: 50, 100, 200 … 2,000 ms."""
+        return min(self.cap, self.first * 2 ** min(max(failures, 1) - 1, 32))
+
+    def next_wait(self) -> float:
+        """Count a failure; the seconds to wait before trying again."""
+        self.in_a_row += 1
+        ceiling = self.ceiling(self.in_a_row)
+        return self.rng.uniform(ceiling / 2, ceiling)
+
+    def answered(self) -> None:
+        self.in_a_row = 0
 
 
 @dataclass
