@@ -1,7 +1,11 @@
 """The servicedesk's pages: invite addresses, follow their status, resend or revoke."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import F, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import admin_overview, admin_staff, invitations
+from zorgportaal import audit
+
+from . import admin_audit, admin_overview, admin_staff, invitations
 from .forms import InviteForm
 from .models import Invitation, Organisation, Role, User
 
@@ -75,6 +81,127 @@ class UserAdmin(DjangoUserAdmin):
     @method_decorator(sensitive_post_parameters("code"))  # the action's one-time code
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, extra_context)
+
+    # The audit trail: every change an administrator saves here is one event (NEN 7513).
+
+    def save_model(self, request, obj, form, change):
+        """Read the account as stored, locked until the save commits: the event's "before"."""
+        if change:
+            stored = User.objects.select_for_update().get(pk=obj.pk)
+            obj._audit_before = admin_audit.account_state(stored)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Compare once the many-to-many fields (groups, permissions) are saved too."""
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        before = user._audit_before if change else admin_audit.account_state(User())
+        changed = admin_audit.changes(before, admin_audit.account_state(user))
+        if not change:
+            audit.record(
+                "account.created_by_administrator",
+                request=request,
+                subject=user,
+                changed=changed,
+                usable_password=user.has_usable_password(),
+            )
+        elif changed:  # a save without a change is no event
+            audit.record(
+                "account.changed_by_administrator", request=request, subject=user, changed=changed
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for user in queryset:
+                self._audit_deletion(request, user)
+            super().delete_queryset(request, queryset)
+
+    def _audit_deletion(self, request, user):
+        """Written before the row goes: the deletion unlinks the event and keeps the address."""
+        audit.record(
+            "account.deleted_by_administrator",
+            request=request,
+            subject=user,
+            state=admin_audit.account_state(user),
+        )
+
+    @method_decorator(sensitive_post_parameters())
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page; a new password hash is an event (never the password or the hash)."""
+        user = self.get_object(request, unquote(id)) if request.method == "POST" else None
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if user is not None:
+                self._audit_password(request, user)
+        return response
+
+    def _audit_password(self, request, user):
+        stored = User.objects.get(pk=user.pk)
+        if stored.password == user.password:
+            return  # the form was refused
+        event = (
+            "password.set_by_administrator"
+            if stored.has_usable_password()
+            else "password.unset_by_administrator"  # the page's "disable password login"
+        )
+        audit.record(event, request=request, subject=stored)
+
+
+# django.contrib.auth (earlier in INSTALLED_APPS) registered Django's GroupAdmin: replaced.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Django's group pages; a group's rights are its members' rights, so each change is an
+    event naming the members who gain or lose them."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            stored = Group.objects.select_for_update().get(pk=obj.pk)
+            obj._audit_before = admin_audit.group_state(stored)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Compare once the permissions (a many-to-many field) are saved too."""
+        super().save_related(request, form, formsets, change)
+        group = form.instance
+        before = group._audit_before if change else admin_audit.group_state(Group())
+        changed = admin_audit.changes(before, admin_audit.group_state(group))
+        if change and not changed:
+            return
+        audit.record(
+            "group.changed" if change else "group.created",
+            request=request,
+            group=group.name,
+            changed=changed,
+            members=admin_audit.group_members(group),
+        )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self._audit_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for group in queryset:
+                self._audit_deletion(request, group)
+            super().delete_queryset(request, queryset)
+
+    def _audit_deletion(self, request, group):
+        audit.record(
+            "group.deleted",
+            request=request,
+            group=group.name,
+            permissions=admin_audit.group_state(group)["permissions"],
+            members=admin_audit.group_members(group),
+        )
 
 
 class StatusFilter(admin.SimpleListFilter):

@@ -6,11 +6,14 @@ Nothing here shows a seed: the encrypted fields are left out of every list and f
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from zorgportaal import audit
 
 from . import services
 from .forms import AdminAzureCsvUploadForm
@@ -78,6 +81,24 @@ class HardwareTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        """An unlinked token only (a linked one is protected): gone, with an event."""
+        with transaction.atomic():
+            self._audit_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for token in queryset.select_related("organisation"):
+                self._audit_deletion(request, token)
+            super().delete_queryset(request, queryset)
+
+    def _audit_deletion(self, request, token):
+        organisation = token.organisation.name if token.organisation else None
+        audit.record(
+            "token.deleted", request=request, serial=token.serial, organisation=organisation
+        )
 
     def get_urls(self):
         upload = self.admin_site.admin_view(self.upload_view)
