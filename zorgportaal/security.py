@@ -10,6 +10,7 @@
 - `server_error`: Django's handler500. A database that is away for a moment
   (OperationalError, InterfaceError) becomes a Dutch 503 page with Retry-After; everything
   else the plain 500 page. Neither shows a traceback, and neither touches the database.
+  Django's request logger reports the outage, once a minute (zorgportaal.outages).
 """
 
 import logging
@@ -18,13 +19,13 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import FileResponse, HttpResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
 from . import audit, throttle
 from .middleware import client_ip
+from .outages import OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +143,10 @@ def _is_wrong_link(response) -> bool:
 
 
 def server_error(request, *args, **kwargs):
-    """handler500: a 503 with Retry-After while the database is away, else the 500 page."""
-    error = sys.exc_info()[1]
-    if isinstance(error, OperationalError | InterfaceError):
-        logger.warning("Database unavailable, answered 503: %s", type(error).__name__)
+    """handler500: a 503 with Retry-After while the database is away, else the 500 page.
+
+    No log line of its own: one per request would flood the log during an outage.
+    """
+    if isinstance(sys.exc_info()[1], OUTAGE_ERRORS):
         return error_page("503.html", 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return error_page("500.html", 500)

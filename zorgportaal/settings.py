@@ -167,6 +167,18 @@ EMAIL_BACKEND = env(
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ZorgPortaal <noreply@localhost>")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+# SMTP (EMAIL_BACKEND django.core.mail.backends.smtp.EmailBackend): the provider's host and port,
+# a login, and STARTTLS (usually port 587) or TLS from the first byte (usually port 465).
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (TLS from the start) exclude each other"
+    )
 # django-anymail reads ESP credentials from ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN).
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
@@ -181,13 +193,20 @@ HELPDESK_OPENING_HOURS = env("HELPDESK_OPENING_HOURS", "mon-fri 08:30-17:00")
 HELPDESK_HOLIDAYS = env("HELPDESK_HOLIDAYS", "NL")
 VERIFICATION_CODE_VALID_HOURS = envint("VERIFICATION_CODE_VALID_HOURS", 24)
 VERIFICATION_RETENTION_DAYS = envint("VERIFICATION_RETENTION_DAYS", 90)
+# What one helpdesk agent may check, counted on the audit trail (SECURITY.md: guessing codes).
+VERIFICATION_AGENT_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_CHECKS_PER_HOUR", 30)
+VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR", 10)
+VERIFICATION_AGENT_WRONG_CHECKS_PER_DAY = envint("VERIFICATION_AGENT_WRONG_CHECKS_PER_DAY", 50)
 
 OTP_TOTP_ISSUER = "ZorgPortaal"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A database outage: one line a minute instead of a traceback per request.
+    "filters": {"database_outage": {"()": "zorgportaal.outages.DatabaseOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["database_outage"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
 
@@ -228,8 +247,13 @@ STORAGES = {
 # stay in the database either way (zorgportaal/throttle.py): a Redis outage cannot lift them.
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    # Seconds: fail fast, never hang a worker on an unreachable Redis.
-    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=2)
+    # Fail fast, never hang a worker on a hung Redis: a wait is at most a quarter second, and
+    # after one the cache skips Redis for REDIS_BREAKER_SECONDS (zorgportaal/cache.py).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=envint("REDIS_CONNECT_TIMEOUT_MS", 250) / 1000,
+        socket_timeout=envint("REDIS_TIMEOUT_MS", 250) / 1000,
+        breaker_seconds=envint("REDIS_BREAKER_SECONDS", 30),
+    )
 else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # PostgreSQL in production: keep connections a minute (checked before reuse, see above).
@@ -244,7 +268,7 @@ if MAIL_QUEUE not in ("immediate", "worker"):
     raise ImproperlyConfigured(f"MAIL_QUEUE must be 'immediate' or 'worker', not {MAIL_QUEUE!r}")
 # A load balancer probes /healthz over plain HTTP behind TLS termination: never redirect it.
 if "SECURE_REDIRECT_EXEMPT" not in globals():
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/details)?$"]
 
 # Security headers and cookies
 # SECURITY.md maps these to OWASP ASVS and NIST SP 800-63B. Behind a TLS proxy set

@@ -9,6 +9,7 @@ from . import health, views
 urlpatterns = [
     path("", views.start, name="start"),
     path("healthz", health.healthz, name="healthz"),  # load balancer probe, no session
+    path("healthz/details", health.healthz_details, name="healthz_details"),  # monitoring
     path("portaal/", views.dashboard, name="dashboard"),
     path("portaal/notificaties/", views.notifications, name="notifications"),
     path("portaal/documentatie/", views.documentation, name="documentation"),
