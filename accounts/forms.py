@@ -15,9 +15,20 @@ from .invitee_lists import (
 )
 from .login import LoginRefused, password_check
 from .models import Organisation, Role, User
-from .validators import MAX_PASSWORD_LENGTH, normalize_password
+from .validators import MaximumLengthValidator, normalize_password
 
 NAME_AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name"}
+
+
+def current_password_field(label) -> forms.CharField:
+    """A password typed to be checked. The account normalises and checks it; only its length is
+    checked here, on the NFKC form, so an absurd input is refused before it is hashed."""
+    return forms.CharField(
+        label=label,
+        strip=False,
+        validators=[MaximumLengthValidator().validate],
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 def name_field(key: str, label, required_message) -> forms.CharField:
@@ -102,8 +113,10 @@ class SetPasswordForm(forms.Form):
         return name
 
     def clean_password1(self):
-        """The names are cleaned first (field order), so the password is checked against them."""
-        password = normalize_password(self.cleaned_data["password1"])
+        """The names are cleaned first (field order), so the password is checked against them.
+
+        As typed: the rules judge, and `User.set_password` hashes, its NFKC form."""
+        password = self.cleaned_data["password1"]
         password_validation.validate_password(password, User(email=self.email, **self.names()))
         return password
 
@@ -111,7 +124,7 @@ class SetPasswordForm(forms.Form):
         cleaned = super().clean()
         first = cleaned.get("password1")
         second = self.cleaned_data.get("password2")
-        if first and second is not None and first != normalize_password(second):
+        if first and second is not None and normalize_password(first) != normalize_password(second):
             self.add_error(
                 "password2",
                 forms.ValidationError(
@@ -205,15 +218,7 @@ class LoginForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = forms.CharField(
-        label=_("Vul uw wachtwoord in"),
-        strip=False,
-        max_length=MAX_PASSWORD_LENGTH,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-    def clean_password(self):
-        return normalize_password(self.cleaned_data["password"])
+    password = current_password_field(_("Vul uw wachtwoord in"))
 
 
 class LoginCodeForm(forms.Form):
@@ -274,12 +279,7 @@ class ChangePasswordForm(ResetPasswordForm):
 
     field_order = ["old_password", "password1", "password2"]
 
-    old_password = forms.CharField(
-        label=_("Vul uw huidige wachtwoord in"),
-        strip=False,
-        max_length=MAX_PASSWORD_LENGTH,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    old_password = current_password_field(_("Vul uw huidige wachtwoord in"))
 
     def __init__(self, user, *args, request, **kwargs):
         super().__init__(user, *args, **kwargs)
@@ -289,7 +289,7 @@ class ChangePasswordForm(ResetPasswordForm):
         self.fields["password1"].widget.attrs.pop("autofocus", None)
 
     def clean_old_password(self):
-        password = normalize_password(self.cleaned_data["old_password"])
+        password = self.cleaned_data["old_password"]
         try:
             password_check(self.request, user=self.user, password=password)
         except LoginRefused as refusal:  # wrong, or a wait: the message says which

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 # A failed mail is retried with a growing pause: 1, 2, 4 … minutes, at most this many times.
 MAX_SEND_ATTEMPTS = 10
+# An attempt that has not reported back within the first pause was interrupted (killed worker).
+ATTEMPT_REPORTS_WITHIN = timedelta(minutes=1)
 
 
 class InvitationProblem(Exception):
@@ -136,7 +139,7 @@ def _new(invitee: Invitee, organisation, role, language, invited_by) -> Invitati
         language=language,
         invited_by=invited_by,
     )
-    invitation.new_token()  # a placeholder: the link that is mailed is made at delivery
+    invitation.new_token()  # every mail of this invitation carries this link (`mailed_token`)
     return invitation
 
 
@@ -154,6 +157,7 @@ def _bulk_create(invitations: list[Invitation]) -> None:
 
 RENEWED_FIELDS = [
     "token_hash",
+    "link_salt",
     "organisation",
     "role",
     "first_name",
@@ -164,6 +168,7 @@ RENEWED_FIELDS = [
     "send_failed_at",
     "send_attempts",
     "send_error",
+    "last_attempt_at",
     "opened_at",
 ]
 
@@ -178,18 +183,20 @@ def _renew(invitation: Invitation, **changes) -> None:
 # What a resend changes: the link, the expiry date and the delivery state.
 RESENT_FIELDS = [
     "token_hash",
+    "link_salt",
     "expires_at",
     "sent_at",
     "send_failed_at",
     "send_attempts",
     "send_error",
+    "last_attempt_at",
 ]
 
 
 def _reset_delivery(invitation: Invitation) -> None:
     """A new expiry date, queued for delivery, and the old link dead at once.
 
-    The new raw token is dropped: delivery makes the link that is mailed. Without this, with
+    The new raw token is dropped: delivery makes it again from its salt. Without this, with
     the mail worker the old link would keep working until the worker's next round.
     """
     invitation.new_token()
@@ -198,6 +205,7 @@ def _reset_delivery(invitation: Invitation) -> None:
     invitation.send_failed_at = None
     invitation.send_attempts = 0
     invitation.send_error = ""
+    invitation.last_attempt_at = None
 
 
 def _deliver_after_commit(invitation: Invitation) -> None:
@@ -209,44 +217,8 @@ def _deliver_after_commit(invitation: Invitation) -> None:
 
 
 def invitation_deliver(invitation_id: int) -> bool:
-    """Mail a fresh link for this invitation; record success or failure. True when sent.
-
-    Only the hash of the link is stored, so every delivery makes a new link and the previous
-    one stops working. A failure leaves the invitation in place for a retry.
-    """
-    invitation = (
-        Invitation.objects.pending().select_related("organisation").filter(pk=invitation_id).first()
-    )
-    if invitation is None or invitation.expires_at <= timezone.now():
-        return False
-    token = invitation.new_token()
-    invitation.send_attempts += 1
-    invitation.save(update_fields=["token_hash", "send_attempts"])
-    link_path = reverse("accounts:invitation_link", args=[token])
-    try:
-        emails.send(
-            "invitation",
-            invitation.email,
-            {"invitation": invitation, "link_path": link_path},
-            language=invitation.language,
-        )
-    except Exception as error:  # any backend, any failure: keep the invitation, retry later
-        logger.warning("Invitation %s: mail failed: %s", invitation.pk, type(error).__name__)
-        invitation.send_failed_at = timezone.now()
-        invitation.send_error = type(error).__name__[:200]
-        invitation.save(update_fields=["send_failed_at", "send_error"])
-        audit.record(
-            "invitation.sent",
-            success=False,
-            subject_email=invitation.email,
-            error=invitation.send_error,
-        )
-        return False
-    invitation.sent_at = timezone.now()
-    invitation.send_error = ""
-    invitation.save(update_fields=["sent_at", "send_error"])
-    audit.record("invitation.sent", subject_email=invitation.email)
-    return True
+    """Mail this invitation's link now if it still needs a mail. True when sent."""
+    return invitation_send_if_due(invitation_id) is True
 
 
 def invitations_due_for_retry(now=None):
@@ -259,7 +231,8 @@ def invitations_due_for_retry(now=None):
 
 
 def _is_due(invitation: Invitation, now) -> bool:
-    """Queued or failed, unused, unexpired, attempts left, and past the pause after a failure."""
+    """Queued or failed, unused, unexpired, attempts left, and past the pause after the last
+    attempt (one that failed, or one whose worker was killed before it could tell)."""
     return (
         invitation.used_at is None
         and invitation.revoked_at is None
@@ -267,8 +240,8 @@ def _is_due(invitation: Invitation, now) -> bool:
         and invitation.sent_at is None
         and invitation.send_attempts < MAX_SEND_ATTEMPTS
         and (
-            invitation.send_failed_at is None
-            or invitation.send_failed_at + timedelta(minutes=2 ** (invitation.send_attempts - 1))
+            invitation.last_attempt_at is None
+            or invitation.last_attempt_at + timedelta(minutes=2 ** (invitation.send_attempts - 1))
             <= now
         )
     )
@@ -276,23 +249,84 @@ def _is_due(invitation: Invitation, now) -> bool:
 
 def invitation_send_if_due(invitation_id: int, *, now=None) -> bool | None:
     """Claim one invitation and mail it if it is still due. True sent, False failed, None when
-    another worker holds it or it no longer needs a mail.
+    another worker claimed it or it no longer needs a mail.
 
-    The row stays locked (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL) until the result is
-    recorded, so two workers, or a worker and a request, never send the same mail twice.
-    SQLite has no row locks: run one worker there.
+    The claim is committed before the mail goes out, so a worker killed while sending cannot
+    undo the attempt: the retry waits its pause, at most MAX_SEND_ATTEMPTS times, and carries
+    the same link as the mail that may have gone out. No row lock is held while sending.
+    """
+    claimed = _claim(invitation_id, now or timezone.now())
+    if claimed is None:
+        return None
+    invitation, token = claimed
+    return _mail(invitation, token)
+
+
+def _claim(invitation_id: int, now) -> tuple[Invitation, str] | None:
+    """Count the attempt and fix its link, in a transaction of its own.
+
+    SKIP LOCKED (PostgreSQL) passes a row another worker is claiming; the conditional UPDATE
+    lets one claim through on any database. The claim's pause (a minute at least) keeps other
+    workers off while this one sends.
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update(skip_locked=True).filter(pk=invitation_id).first()
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("organisation")
+            .filter(pk=invitation_id)
+            .first()
         )
-        if invitation is None or not _is_due(invitation, now or timezone.now()):
+        if invitation is None or not _is_due(invitation, now):
             return None
-        return invitation_deliver(invitation.pk)
+        unclaimed = {"token_hash": invitation.token_hash, "send_attempts": invitation.send_attempts}
+        token = invitation.mailed_token() or invitation.new_token()
+        claimed = Invitation.objects.filter(pk=invitation.pk, **unclaimed).update(
+            link_salt=invitation.link_salt,
+            token_hash=invitation.token_hash,
+            send_attempts=invitation.send_attempts + 1,
+            last_attempt_at=now,
+        )
+        if not claimed:
+            return None
+        invitation.send_attempts += 1
+        invitation.last_attempt_at = now
+    return invitation, token
+
+
+def _mail(invitation: Invitation, token: str) -> bool:
+    """Send, then record the outcome on the attempt this worker claimed."""
+    link_path = reverse("accounts:invitation_link", args=[token])
+    try:
+        emails.send(
+            "invitation",
+            invitation.email,
+            {"invitation": invitation, "link_path": link_path},
+            language=invitation.language,
+        )
+    except Exception as error:  # any backend, any failure: keep the invitation, retry later
+        logger.warning("Invitation %s: mail failed: %s", invitation.pk, type(error).__name__)
+        kind = type(error).__name__[:200]
+        _this_attempt(invitation).update(send_failed_at=timezone.now(), send_error=kind)
+        audit.record("invitation.sent", success=False, subject_email=invitation.email, error=kind)
+        return False
+    _this_attempt(invitation).update(sent_at=timezone.now(), send_error="")
+    audit.record("invitation.sent", subject_email=invitation.email)
+    return True
+
+
+def _this_attempt(invitation: Invitation):
+    """The row while it is still at this attempt: a resend meanwhile keeps its own state."""
+    return Invitation.objects.filter(
+        pk=invitation.pk,
+        token_hash=invitation.token_hash,
+        send_attempts=invitation.send_attempts,
+    )
 
 
 def invitations_send_due(*, now=None, should_stop=lambda: False) -> tuple[int, int]:
     """The mail worker's round: every queued or retry-due invitation once. (sent, attempted)."""
+    now = now or timezone.now()
+    _record_interrupted_last_attempts(now)
     sent = attempted = 0
     for invitation in invitations_due_for_retry(now):
         if should_stop():
@@ -302,6 +336,17 @@ def invitations_send_due(*, now=None, should_stop=lambda: False) -> tuple[int, i
             attempted += 1
             sent += result
     return sent, attempted
+
+
+def _record_interrupted_last_attempts(now) -> None:
+    """A last attempt that never reported back (its worker was killed) counts as failed, so
+    the admin shows "verzenden mislukt" and the servicedesk can resend."""
+    Invitation.objects.pending().filter(
+        Q(send_failed_at__isnull=True) | Q(send_failed_at__lt=F("last_attempt_at")),
+        sent_at__isnull=True,
+        send_attempts__gte=MAX_SEND_ATTEMPTS,
+        last_attempt_at__lte=now - ATTEMPT_REPORTS_WITHIN,
+    ).update(send_failed_at=F("last_attempt_at"), send_error="Interrupted")
 
 
 def invitation_resend(invitation: Invitation, *, request=None) -> bool:

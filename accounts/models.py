@@ -5,14 +5,19 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
+
+from .validators import normalize_password
 
 
 def normalize_email(email: str) -> str:
@@ -152,6 +157,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.first_name or self.email
 
+    def set_password(self, raw_password):
+        """Hash the NFKC form (README, "Passwords"), whichever page or command sets it.
+
+        A password not in NFKC costs a second hash here, as it does in `check_password`: Django's
+        backend sets a dummy password for an unknown address, which must take as long as
+        checking a known one, or the time of the answer tells who has an account.
+        """
+        if raw_password is None:
+            return super().set_password(None)
+        password = normalize_password(raw_password)
+        if password != raw_password:
+            make_password(raw_password)
+        return super().set_password(password)
+
+    def check_password(self, raw_password):
+        """Check the NFKC form; a hash of the password as typed (the admin and createsuperuser
+        made those before) still matches once, and is replaced by a hash of the NFKC form."""
+        if raw_password is None:
+            return False
+        password = normalize_password(raw_password)
+        if super().check_password(password):
+            return True
+        if password == raw_password or not super().check_password(raw_password):
+            return False
+        self.set_password(password)
+        self._password = None  # a new hash of the same password is no password change
+        self.save(update_fields=["password"])
+        return True
+
+    async def acheck_password(self, raw_password):
+        return await sync_to_async(self.check_password)(raw_password)
+
     def _get_session_auth_hash(self, secret=None):
         """Django's hash of the password, with the security stamp: either change ends sessions."""
         return salted_hmac(
@@ -210,11 +247,15 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # With SECRET_KEY it makes the link again (`mailed_token`): every retry mails the same link.
+    link_salt = models.CharField(max_length=32, blank=True, editable=False)
     expires_at = models.DateTimeField(_("verloopt op"), default=new_invitation_expiry)
     sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
     send_failed_at = models.DateTimeField(_("verzenden mislukt op"), null=True, blank=True)
     send_attempts = models.PositiveIntegerField(_("verzendpogingen"), default=0)
     send_error = models.CharField(_("laatste verzendfout"), max_length=200, blank=True)
+    # Committed before the mail goes out, so a worker killed while sending cannot undo it.
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     opened_at = models.DateTimeField(_("link geopend op"), null=True, blank=True)
     used_at = models.DateTimeField(_("gebruikt op"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
@@ -246,9 +287,29 @@ class Invitation(models.Model):
 
     def new_token(self) -> str:
         """Give this invitation a fresh link; any earlier link stops working."""
-        token = secrets.token_urlsafe(32)
+        self.link_salt = secrets.token_hex(16)
+        token = self._link_token(settings.SECRET_KEY)
         self.token_hash = hash_token(token)
         return token
+
+    def mailed_token(self) -> str | None:
+        """The link `new_token` made, made again: a mail retried after a crash carries the
+        same link as the first, which may have gone out. None when no key makes it any more
+        (SECRET_KEY replaced without a fallback, or a link made before links had a salt)."""
+        if not self.link_salt:
+            return None
+        for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+            token = self._link_token(key)
+            if constant_time_compare(hash_token(token), self.token_hash):
+                return token
+        return None
+
+    def _link_token(self, key: str) -> str:
+        """Neither the salt nor the hash alone gives the link: it needs the secret key too."""
+        digest = salted_hmac(
+            "accounts.Invitation.link", self.link_salt, secret=key, algorithm="sha256"
+        ).digest()
+        return urlsafe_base64_encode(digest)
 
     def status_at(self, now) -> "Invitation.Status":
         if self.revoked_at:
@@ -290,6 +351,8 @@ class PasswordResetMail(models.Model):
     sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
     send_failed_at = models.DateTimeField(_("verzenden mislukt op"), null=True, blank=True)
     send_attempts = models.PositiveIntegerField(_("verzendpogingen"), default=0)
+    # Committed before the mail goes out, so a worker killed while sending cannot undo it.
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["requested_at"]

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # A failed mail is retried with a growing pause: 1, 2, 4 … minutes, at most this many times.
 MAX_SEND_ATTEMPTS = 10
+# An attempt that has not reported back within the first pause was interrupted (killed worker).
+ATTEMPT_REPORTS_WITHIN = timedelta(minutes=1)
 
 # Per address: 3 mails an hour, then an hour's wait (nobody's inbox is bombed). Per client far
 # looser, because many people share one address behind a NAT, yet still a bound.
@@ -93,6 +95,8 @@ def password_reset_mails_send_due(
     queued = PasswordResetMail.objects.filter(sent_at__isnull=True)
     if email is not None:
         queued = queued.filter(user__email=email)
+    queued = list(queued)
+    _give_up_interrupted_last_attempts(queued, now)
     sent = attempted = 0
     for mail_id in [each.pk for each in queued if _is_due(each, now)]:
         if should_stop():
@@ -105,24 +109,49 @@ def password_reset_mails_send_due(
 
 
 def _is_due(queued: PasswordResetMail, now: datetime) -> bool:
-    """Unsent, attempts left, and past the pause after a failure."""
+    """Unsent, attempts left, and past the pause after the last attempt (one that failed, or
+    one whose worker was killed before it could tell)."""
     return (
         queued.sent_at is None
         and queued.send_attempts < MAX_SEND_ATTEMPTS
         and (
-            queued.send_failed_at is None
-            or queued.send_failed_at + timedelta(minutes=2 ** (queued.send_attempts - 1)) <= now
+            queued.last_attempt_at is None
+            or queued.last_attempt_at + timedelta(minutes=2 ** (queued.send_attempts - 1)) <= now
         )
     )
 
 
+def _give_up_interrupted_last_attempts(queued: list[PasswordResetMail], now: datetime) -> None:
+    """A last attempt that never reported back (its worker was killed) is given up like a
+    failed one: the queued row would otherwise keep the account from asking again."""
+    for each in queued:
+        last = each.last_attempt_at
+        if (
+            each.send_attempts >= MAX_SEND_ATTEMPTS
+            and last
+            and last <= now - ATTEMPT_REPORTS_WITHIN
+        ):
+            _record_failure(each, InterruptedError("no report from the mail worker"))
+
+
 def password_reset_mail_send_if_due(mail_id: int, *, now: datetime | None = None) -> bool | None:
     """Claim one queued mail and send it if still due. True sent, False failed, None when
-    another worker holds it or it needs no mail (sent already, the account deactivated).
+    another worker claimed it or it needs no mail (sent already, the account deactivated).
 
-    The row stays locked (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL) until the result is
-    recorded, so two workers never send the same mail twice. SQLite: run one worker.
+    The claim is committed before the mail goes out, so a worker killed while sending cannot
+    undo the attempt: the retry waits its pause, at most MAX_SEND_ATTEMPTS times. Each mail's
+    link stays valid until one is used or it expires. No row lock is held while sending.
     """
+    queued = _claim(mail_id, now or timezone.now())
+    if queued is None:
+        return None
+    return _deliver(queued)
+
+
+def _claim(mail_id: int, now: datetime) -> PasswordResetMail | None:
+    """Count the attempt in a transaction of its own. SKIP LOCKED (PostgreSQL) passes a row
+    another worker is claiming; the conditional UPDATE lets one claim through on any database;
+    the claim's pause (a minute at least) keeps other workers off while this one sends."""
     with transaction.atomic():
         queued = (
             PasswordResetMail.objects.select_for_update(skip_locked=True, of=("self",))
@@ -130,17 +159,23 @@ def password_reset_mail_send_if_due(mail_id: int, *, now: datetime | None = None
             .filter(pk=mail_id)
             .first()
         )
-        if queued is None or not _is_due(queued, now or timezone.now()):
+        if queued is None or not _is_due(queued, now):
             return None
         if not queued.user.is_active:
             queued.delete()
             return None
-        return _deliver(queued)
+        claimed = PasswordResetMail.objects.filter(
+            pk=queued.pk, send_attempts=queued.send_attempts
+        ).update(send_attempts=queued.send_attempts + 1, last_attempt_at=now)
+        if not claimed:
+            return None
+        queued.send_attempts += 1
+        queued.last_attempt_at = now
+    return queued
 
 
 def _deliver(queued: PasswordResetMail) -> bool:
     user = queued.user
-    queued.send_attempts += 1
     try:
         emails.send(
             "password-reset",
@@ -151,10 +186,14 @@ def _deliver(queued: PasswordResetMail) -> bool:
     except Exception as error:  # any backend, any failure: keep the request, retry later
         _record_failure(queued, error)
         return False
-    queued.sent_at = timezone.now()
-    queued.save(update_fields=["send_attempts", "sent_at"])
+    _this_attempt(queued).update(sent_at=timezone.now())
     audit.record("password_reset.sent", subject=user)
     return True
+
+
+def _this_attempt(queued: PasswordResetMail):
+    """The row while it is still at this attempt."""
+    return PasswordResetMail.objects.filter(pk=queued.pk, send_attempts=queued.send_attempts)
 
 
 def _reset_link(user: User) -> str:
@@ -186,7 +225,6 @@ def _record_failure(queued: PasswordResetMail, error: Exception) -> None:
         gave_up=gave_up,
     )
     if gave_up:  # the account may ask again; a new request queues a new mail
-        queued.delete()
+        _this_attempt(queued).delete()
         return
-    queued.send_failed_at = timezone.now()
-    queued.save(update_fields=["send_attempts", "send_failed_at"])
+    _this_attempt(queued).update(send_failed_at=timezone.now())

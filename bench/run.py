@@ -668,7 +668,7 @@ def queries_per_page(organisation, role) -> list[tuple[str, str, int, int]]:
     invitations.invitations_create(text=address, organisation=organisation, role=role)
     invitation = Invitation.objects.get(email=address)
     token = invitation.new_token()
-    invitation.save(update_fields=["token_hash"])
+    invitation.save(update_fields=["token_hash", "link_salt"])
 
     client = Client(HTTP_HOST=load.HOST)
     rows = []

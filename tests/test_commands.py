@@ -90,8 +90,9 @@ def test_invite_fails_on_invalid_addresses_but_invites_the_rest(run, organisatio
 
 def test_send_invitations_retries_failed_mails(run, invite):
     invitation, _ = invite()
+    five_minutes_ago = timezone.now() - timedelta(minutes=5)
     Invitation.objects.filter(pk=invitation.pk).update(
-        sent_at=None, send_failed_at=timezone.now() - timedelta(minutes=5), send_attempts=1
+        sent_at=None, send_failed_at=five_minutes_ago, last_attempt_at=five_minutes_ago
     )
     mail.outbox.clear()
     assert "1 of 1 invitation mail(s) sent" in run("send_invitations")

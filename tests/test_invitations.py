@@ -246,3 +246,22 @@ def test_the_audit_trail_records_the_invitation_without_secrets(client, invite):
     assert opened.subject_email == invitation.email
     assert opened.client_ip == "127.0.0.1"
     assert len(opened.request_id) == 32
+
+
+def test_a_retry_makes_the_same_link_only_with_the_secret_key_or_its_fallback(
+    client, settings, invite
+):
+    invitation, link = invite()
+    token = link.split("/")[2]
+    assert invitation.mailed_token() == token  # the salt and the hash alone do not give it
+    old_key, settings.SECRET_KEY = settings.SECRET_KEY, "een nieuwe geheime sleutel " * 2
+    assert invitation.mailed_token() is None
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert invitation.mailed_token() == token
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key gone: an unsent mail gets a new link
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=None, last_attempt_at=None)
+    assert invitations.invitations_send_due() == (1, 1)
+    new_link = link_from_mail(mail.outbox[-1])
+    assert new_link != link
+    assert client.get(new_link)["Location"] == "/registreren/wachtwoord/"

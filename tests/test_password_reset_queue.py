@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import password_reset
 from accounts.models import PasswordResetMail, User
 from tests.conftest import GOOD_PASSWORD
+from tests.test_production_mail_queue import KILLED_BACKEND, WorkerKilled
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,53 @@ def test_after_the_last_attempt_the_mail_is_given_up_and_a_new_request_may_queue
     assert not PasswordResetMail.objects.exists()
     assert AuditEvent.objects.filter(event="mail.failed").count() == 10
     assert AuditEvent.objects.filter(event="mail.failed").latest("id").details["gave_up"] is True
+    ask_reset(person.email, address="192.0.2.9")
+    assert PasswordResetMail.objects.filter(user=person, sent_at=None).exists()
+
+
+def test_a_worker_killed_after_the_server_took_the_mail_keeps_the_attempt_and_both_links_work(
+    worker_mode, settings, person
+):
+    ask_reset(person.email)
+    settings.EMAIL_BACKEND = KILLED_BACKEND
+    with pytest.raises(WorkerKilled):
+        password_reset.password_reset_mails_send_due()
+    assert PasswordResetMail.objects.get().send_attempts == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert password_reset.password_reset_mails_send_due() == (0, 0)  # the pause after an attempt
+    with time_machine.travel(timezone.now() + timedelta(minutes=1, seconds=5)):
+        assert password_reset.password_reset_mails_send_due() == (1, 1)
+        first, second = (Client() for _ in range(2))
+        first_form = first.get(reset_link(mail.outbox[0]))["Location"]
+        second_form = second.get(reset_link(mail.outbox[1]))["Location"]
+        assert first_form.endswith("/set-password/") and second_form.endswith("/set-password/")
+        form = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        assert second.post(second_form, form)["Location"] == "/inloggen/"
+        assert "Deze link werkt niet meer" in first.get(first_form).content.decode()
+    assert PasswordResetMail.objects.get().send_attempts == 2
+
+
+def test_a_reset_mail_that_kills_the_worker_every_time_is_given_up_after_ten_attempts(
+    worker_mode, settings, person
+):
+    ask_reset(person.email)
+    settings.EMAIL_BACKEND = KILLED_BACKEND
+    now = timezone.now()
+    for attempt in range(password_reset.MAX_SEND_ATTEMPTS):
+        if attempt:  # 1, 2, 4 … minutes after the last attempt, not a second before
+            pause = timedelta(minutes=2 ** (attempt - 1))
+            just_before = now + pause - timedelta(seconds=1)
+            assert password_reset.password_reset_mails_send_due(now=just_before) == (0, 0)
+            now += pause
+        with pytest.raises(WorkerKilled):
+            password_reset.password_reset_mails_send_due(now=now)
+        assert PasswordResetMail.objects.get().send_attempts == attempt + 1
+    assert password_reset.password_reset_mails_send_due(now=now + timedelta(days=1)) == (0, 0)
+    assert not PasswordResetMail.objects.exists()
+    given_up = AuditEvent.objects.get(event="mail.failed")
+    assert given_up.details["gave_up"] is True
+    assert given_up.details["error"] == "InterruptedError"
     ask_reset(person.email, address="192.0.2.9")
     assert PasswordResetMail.objects.filter(user=person, sent_at=None).exists()
 

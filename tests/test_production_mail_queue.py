@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import invitations
 from accounts.models import Invitation
+from tests.conftest import link_from_mail
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,24 @@ class BrokenMailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+class WorkerKilled(BaseException):
+    """SIGKILL as the code sees it: nothing after it runs, no `except Exception` catches it."""
+
+
+class ServerTookItWorkerKilled:
+    """The mail server took the mail (it is in the outbox); the worker died before it heard so."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        mail.outbox.extend(messages)
+        raise WorkerKilled
+
+
+KILLED_BACKEND = "tests.test_production_mail_queue.ServerTookItWorkerKilled"
 
 
 @pytest.fixture
@@ -181,6 +200,71 @@ def test_the_worker_loop_sends_and_stops_gracefully_on_sigterm(
     assert len(mail.outbox) == 3
 
 
+def test_a_worker_killed_after_the_server_took_the_mail_keeps_the_attempt_and_the_link(
+    worker_mode, settings, organisation, role
+):
+    invitations.invitations_create(text="a@delinde.example", organisation=organisation, role=role)
+    settings.EMAIL_BACKEND = KILLED_BACKEND
+    with pytest.raises(WorkerKilled):
+        invitations.invitations_send_due()
+    crashed = Invitation.objects.get()
+    assert (crashed.send_attempts, crashed.sent_at) == (1, None)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert invitations.invitations_send_due() == (0, 0)  # the pause after an attempt
+    with time_machine.travel(timezone.now() + timedelta(minutes=1, seconds=5)):
+        assert invitations.invitations_send_due() == (1, 1)
+    first, second = (link_from_mail(message) for message in mail.outbox)
+    assert first == second
+    assert Invitation.objects.get().send_attempts == 2
+
+
+def test_a_second_worker_round_while_a_mail_goes_out_sends_nothing(
+    worker_mode, settings, organisation, role
+):
+    invitations.invitations_create(text="a@delinde.example", organisation=organisation, role=role)
+    settings.EMAIL_BACKEND = "tests.test_production_mail_queue.AnotherWorkerMeanwhile"
+    AnotherWorkerMeanwhile.rounds.clear()
+    assert invitations.invitations_send_due() == (1, 1)
+    assert AnotherWorkerMeanwhile.rounds == [(0, 0)]
+    assert len(mail.outbox) == 1
+
+
+class AnotherWorkerMeanwhile:
+    """While the mail goes out, another worker runs its round (and sends for real)."""
+
+    rounds: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        if not self.rounds:
+            self.rounds.append(invitations.invitations_send_due())
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_an_invitation_whose_every_attempt_was_interrupted_shows_failed(
+    worker_mode, settings, organisation, role
+):
+    invitations.invitations_create(text="a@delinde.example", organisation=organisation, role=role)
+    settings.EMAIL_BACKEND = KILLED_BACKEND
+    now = timezone.now()
+    for attempt in range(invitations.MAX_SEND_ATTEMPTS):
+        now += timedelta(minutes=2**attempt)
+        with pytest.raises(WorkerKilled):
+            invitations.invitations_send_due(now=now)
+    assert Invitation.objects.get().status == Invitation.Status.QUEUED  # maybe still going out
+    assert invitations.invitations_send_due(now=now + timedelta(days=1)) == (0, 0)
+    given_up = Invitation.objects.get()
+    assert given_up.send_attempts == invitations.MAX_SEND_ATTEMPTS
+    assert given_up.status == Invitation.Status.FAILED
+    assert given_up.send_error == "Interrupted"
+    assert len(mail.outbox) == invitations.MAX_SEND_ATTEMPTS
+    assert len({link_from_mail(message) for message in mail.outbox}) == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -209,3 +293,28 @@ def test_a_mail_claimed_by_one_worker_is_skipped_by_another(worker_mode, organis
         thread.join()
     assert invitations.invitation_send_if_due(pk) is True
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_four_workers_at_once_send_each_of_40_mails_exactly_once(worker_mode, organisation, role):
+    invitations.invitations_create(text=addresses(40), organisation=organisation, role=role)
+    start = threading.Barrier(4)
+    rounds = []
+
+    def worker():
+        try:
+            start.wait(10)
+            rounds.append(invitations.invitations_send_due())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(sent for sent, _ in rounds) == 40
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(addresses(40).split())
+    assert set(Invitation.objects.values_list("send_attempts", flat=True)) == {1}

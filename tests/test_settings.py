@@ -1,5 +1,6 @@
 """Configuration from the environment: strict, with safe defaults."""
 
+import runpy
 import subprocess
 import sys
 
@@ -65,3 +66,44 @@ def test_the_argon2_hasher_is_argon2id_with_the_documented_parameters():
 
     encoded = ZorgPortaalArgon2PasswordHasher().encode("wachtwoord", "c2FsdHNhbHQ")
     assert encoded.startswith("argon2$argon2id$v=19$m=65536,t=3,p=1$")
+
+
+SMTP_NAMES = ["EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"]
+SMTP_NAMES += ["EMAIL_USE_TLS", "EMAIL_USE_SSL"]
+
+
+def settings_from(monkeypatch, **env):
+    """The settings module as this environment makes it (not the running one)."""
+    for name in SMTP_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(project_settings.__file__)
+
+
+def test_smtp_host_port_login_and_tls_come_from_the_environment(monkeypatch):
+    loaded = settings_from(
+        monkeypatch,
+        EMAIL_HOST="smtp.example.nl",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="zorgportaal",
+        EMAIL_HOST_PASSWORD="geheim",
+        EMAIL_USE_TLS="true",
+    )
+    assert [loaded[name] for name in SMTP_NAMES] == [
+        "smtp.example.nl", 587, "zorgportaal", "geheim", True, False
+    ]  # fmt: skip
+
+
+def test_without_smtp_variables_djangos_defaults_hold(monkeypatch):
+    loaded = settings_from(monkeypatch)
+    assert [loaded[name] for name in SMTP_NAMES] == ["localhost", 25, "", "", False, False]
+
+
+def test_smtp_settings_are_strict(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT must be a whole number"):
+        settings_from(monkeypatch, EMAIL_PORT="submission")
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_USE_SSL must be 'true' or 'false'"):
+        settings_from(monkeypatch, EMAIL_USE_SSL="yes")
+    with pytest.raises(ImproperlyConfigured, match=r"EMAIL_USE_TLS .* and EMAIL_USE_SSL"):
+        settings_from(monkeypatch, EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")

@@ -12,6 +12,7 @@ SECRET_FIELDS = frozenset(
         "accounts.user.password",
         "accounts.user.security_stamp",
         "accounts.invitation.token_hash",
+        "accounts.invitation.link_salt",  # with SECRET_KEY it makes the link
         "verification.verificationcode.code",
         "verification.message.text",
         "tokens.appdevice.encrypted_secret",
