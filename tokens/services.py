@@ -5,6 +5,7 @@ use. None of them returns, logs or audits a seed or a code.
 """
 
 import base64
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -25,7 +27,7 @@ from django_otp import devices_for_user
 from qrcode.image.svg import SvgPathFillImage
 
 from accounts.models import new_security_stamp, normalize_email
-from zorgportaal import audit, throttle
+from zorgportaal import audit, emails, throttle
 from zorgportaal.middleware import client_ip
 
 from .azure_csv import AzureCsvError, CsvProblem, parse_azure_csv
@@ -37,12 +39,15 @@ from .models import (
     LOCK_AFTER_FAILURES,
     AppDevice,
     AzureCsvImport,
+    CodeCheck,
     HardwareToken,
     HardwareTokenDevice,
     Lockout,
     TotpDeviceMixin,
     normalize_code,
 )
+
+logger = logging.getLogger(__name__)
 
 # Serials per "which of these do we know?" query: below every backend's parameter limit.
 KNOWN_SERIALS_BATCH = 500
@@ -95,21 +100,48 @@ def _device_facts(device) -> dict:
 
 
 def device_verify(device: TotpDeviceMixin, code: str, *, request) -> bool:
-    """Check a code on a device; audit each failure, and the failure that locks the device."""
-    if device.verify_token(code):
+    """Check a code on a device; audit each failure, and the failure that locks the device.
+
+    The person is mailed once when their factor locks, after the lock is committed: it may not
+    have been them (anyone who knows the password can try codes), and only the helpdesk unlocks.
+    """
+    outcome = device.check_code(code)
+    if outcome is CodeCheck.ACCEPTED:
         return True
-    failures = device.throttling_failure_count
     audit.record(
         "device.failed",
         request=request,
         subject=device.user,
         success=False,
-        failure_count=failures,
+        failure_count=device.throttling_failure_count,
         **_device_facts(device),
     )
-    if failures == LOCK_AFTER_FAILURES:
+    if outcome is CodeCheck.LOCKED:
         audit.record("device.locked", request=request, subject=device.user, **_device_facts(device))
+        if device.confirmed:  # an app still being set up is no factor yet; its page says so
+            transaction.on_commit(lambda: _mail_factor_locked(device))
     return False
+
+
+def _mail_factor_locked(device: TotpDeviceMixin) -> None:
+    """Tell the person; a failing mail server must not undo or hide the lock."""
+    person = device.user
+    invitation = getattr(person, "invitation", None)
+    try:
+        emails.send(
+            "factor-locked",
+            person.email,
+            {
+                "user": person,
+                "device_name": device.name,
+                "failures": LOCK_AFTER_FAILURES,
+                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+            },
+            language=invitation.language if invitation is not None else None,
+        )
+    except Exception:
+        logger.exception("factor-locked mail to account %s failed", person.pk)
+        audit.record("mail.failed", subject=person, success=False, mail="factor-locked")
 
 
 def device_unlock(device: TotpDeviceMixin, *, request=None) -> None:
