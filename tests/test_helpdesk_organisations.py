@@ -6,6 +6,7 @@ sees and what the database holds afterwards.
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -14,7 +15,7 @@ from tests.conftest import GOOD_PASSWORD, give_app, log_in
 from tokens.models import AppDevice
 from verification import services
 from verification.models import Conversation, Message, VerificationCode
-from zorgportaal.models import AuditEvent, Throttle
+from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +206,7 @@ def test_an_agent_cannot_verify_or_reset_another_organisations_person_by_phone(
         method = console.post if url else console.get
         assert method(f"/helpdesk/account/{bert.pk}/{url}")["Location"] == PHONE
     assert_untouched(bert)
-    event = AuditEvent.objects.get(event="verification.failed", subject_email=bert.email)
+    event = AuditEvent.objects.get(event="verification.checked", subject_email=bert.email)
     assert (event.actor, event.outcome, event.details["channel"]) == (
         linde_agent,
         "failure",
@@ -216,9 +217,10 @@ def test_an_agent_cannot_verify_or_reset_another_organisations_person_by_phone(
 def test_phone_lookups_of_another_organisation_count_against_the_agent_like_wrong_codes(
     console, linde_agent, anna, bert
 ):
-    for _ in range(services.AGENT_CHECKS.free):
+    for _ in range(settings.VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR):
         console.post(PHONE, {"email": bert.email, "code": "2222"})
-    assert Throttle.objects.get(key=services._agent_key(linde_agent)).failures == 10
+    failures = AuditEvent.objects.filter(event="verification.checked", outcome="failure")
+    assert failures.filter(actor=linde_agent).count() == 10
     response = console.post(PHONE, {"email": anna.email, "code": "1111"})  # right, and theirs
     assert "Te veel mislukte pogingen." in response.content.decode()
     assert response.status_code == 200

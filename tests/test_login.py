@@ -1,6 +1,7 @@
 """Logging in with two factors (manual 2.8), and every way it refuses."""
 
 import time
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -10,7 +11,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.conftest import GOOD_PASSWORD, log_in, totp_now
+from zorgportaal import throttle
 from zorgportaal.models import AuditEvent, Throttle
+from zorgportaal.security import LINK_POLICY
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +286,17 @@ def test_a_first_login_says_so(client, person):
 def test_mail_is_not_sent_at_login(client, person):
     log_in(client, person)
     assert mail.outbox == []
+
+
+def test_a_guesser_failing_all_day_keeps_getting_the_wait_page_not_an_error(client, person):
+    """Half a day of one failure per wait once overflowed the doubling: a 500, not a wait."""
+    row = Throttle.objects.create(
+        key=throttle.key_for("password-account", person.email), failures=200
+    )
+    with time_machine.travel(row.updated_at + timedelta(seconds=1), tick=False):
+        failed = client.post("/inloggen/", {"email": person.email, "password": "fout"})
+        refused = client.post("/inloggen/", {"email": person.email, "password": GOOD_PASSWORD})
+    assert failed.status_code == refused.status_code == 200
+    assert "Probeer het over 15 minuten opnieuw." in refused.content.decode()
+    for policy in (throttle.ACCOUNT, throttle.CLIENT, LINK_POLICY):
+        assert policy.wait_after(10_000) == policy.cap

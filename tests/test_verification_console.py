@@ -303,7 +303,7 @@ def test_a_wrong_code_is_counted_and_said(console, agent, taken, code, unverifie
     assert code.failed_attempts == 1
     unverified.refresh_from_db()
     assert not unverified.is_identity_verified
-    event = AuditEvent.objects.get(event="verification.failed")
+    event = AuditEvent.objects.get(event="verification.checked")
     assert (event.actor, event.subject, event.outcome) == (agent, unverified, "failure")
 
 
@@ -346,7 +346,7 @@ def test_the_code_is_never_in_the_audit_trail(console, taken, code):
     console.post(f"{page_of(taken)}verifieren/", {"verify-code": "1111"})
     console.post(f"{page_of(taken)}verifieren/", {"verify-code": CODE})
     events = list(AuditEvent.objects.all())
-    assert {"verification.failed", "verification.succeeded"} <= {e.event for e in events}
+    assert {"verification.checked", "verification.succeeded"} <= {e.event for e in events}
     for event in events:
         assert CODE not in [str(value) for value in event.details.values()]
 
@@ -387,7 +387,7 @@ def test_the_phone_path_gives_one_answer_for_a_wrong_code_or_an_unknown_address(
     assert message in unknown.content.decode()
     code.refresh_from_db()
     assert code.failed_attempts == 1
-    assert AuditEvent.objects.filter(event="verification.failed").count() == 2
+    assert AuditEvent.objects.filter(event="verification.checked", outcome="failure").count() == 2
 
 
 def test_the_account_page_needs_a_fresh_lookup(console, code, unverified):

@@ -66,8 +66,66 @@ def test_the_purge_removes_old_chats_and_codes_and_keeps_the_audit_trail(organis
     assert not VerificationCode.objects.filter(pk=used.pk).exists()
     assert AuditEvent.objects.filter(event="verification.succeeded").count() == 1
     assert out.getvalue().strip() == (
-        "Removed 2 chat(s) with 2 message(s) and 1 verification code(s) older than 90 days"
+        "Removed 2 chat(s), 2 chat message(s) and 1 verification code(s) older than 90 days"
     )
+
+
+def test_an_open_chat_keeps_only_its_lines_newer_than_the_retention_period(person):
+    talking = chat(person, started=days_ago(120), said_at=[days_ago(100), days_ago(1)])
+    audit.record("chat.started", subject=person, conversation=talking.pk)
+    events = AuditEvent.objects.count()
+
+    report = services.verification_data_purge()
+
+    assert Message.objects.filter(conversation=talking).count() == 1
+    assert Message.objects.get(conversation=talking).created_at > days_ago(2)
+    assert (report.conversations, report.messages, report.codes) == (0, 1, 0)
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_chat_whose_lines_all_aged_out_goes_unless_it_closed_within_the_period(organisation):
+    people = [User.objects.create_user(f"p{n}@delinde.example") for n in range(3)]
+    chat(people[0], started=days_ago(120), said_at=[days_ago(110), days_ago(95)])  # forgotten
+    closed_lately = chat(people[1], started=days_ago(120), closed=days_ago(10))
+    Message.objects.create(conversation=closed_lately, kind="person", created_at=days_ago(100))
+    new = chat(people[2], started=days_ago(3))
+
+    report = services.verification_data_purge()
+
+    assert set(Conversation.objects.all()) == {closed_lately, new}
+    assert not Message.objects.exists()
+    assert (report.conversations, report.messages) == (1, 3)
+    closed_lately.refresh_from_db()
+    assert closed_lately.last_message_id == 0  # the poller reads it: no line is left
+
+
+@pytest.fixture
+def waiting(person):
+    """Anna, not yet verified, with a chat she started long ago and still has open."""
+    person.identity_verified_at = None
+    person.save(update_fields=["identity_verified_at"])
+    return person, chat(person, started=days_ago(120))
+
+
+def test_the_poller_answers_as_before_once_old_lines_are_purged(client, waiting):
+    person, talking = waiting
+    for text, days in [("eerste vraag", 100), ("tweede vraag", 1)]:
+        Message.objects.create(
+            conversation=talking, kind="person", author=person, text=text, created_at=days_ago(days)
+        )
+    newest = Message.objects.latest("id")
+
+    services.verification_data_purge()
+
+    talking.refresh_from_db()
+    assert talking.last_message_id == newest.pk
+    log_in(client, person)
+    poll = f"/verificatie/chat/{talking.pk}/berichten/"
+    assert client.get(poll, {"na": newest.pk}).status_code == 204
+    answer = client.get(poll, {"na": 0}).json()
+    assert "tweede vraag" in answer["html"]
+    assert "eerste vraag" not in answer["html"]
+    assert answer["last_id"] == newest.pk
 
 
 def test_the_retention_period_is_a_setting(settings, organisation):

@@ -8,6 +8,7 @@ Each page runs a small, fixed number of queries.
 """
 
 import functools
+import math
 import time
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
@@ -187,9 +188,27 @@ def poll(request, pk):
     return chat.poll_answer(request, served, pk, viewer="agent")
 
 
+# Refusals the phone page states as they are: none of them tells anything about the address.
+SAID_ON_THE_PHONE_PAGE = {"throttled", "checks_used_up", "own_account"}
+
+
 def _refusal_text(check: services.CodeCheck) -> str:
     if check.outcome == "throttled":
         return throttle.wait_message(check.wait_seconds)
+    if check.outcome == "checks_used_up":
+        minutes = math.ceil(check.wait_seconds / 60)
+        return ngettext(
+            "U heeft het maximale aantal codecontroles per uur bereikt. Probeer het over "
+            "%(n)d minuut opnieuw.",
+            "U heeft het maximale aantal codecontroles per uur bereikt. Probeer het over "
+            "%(n)d minuten opnieuw.",
+            minutes,
+        ) % {"n": minutes}
+    if check.outcome == "own_account":
+        return _(
+            "U kunt uw eigen account niet zelf controleren, verifiëren of resetten. Laat een "
+            "collega van de helpdesk dit doen."
+        )
     if check.outcome == "no_code":
         return _(
             "Deze persoon heeft nu geen geldige code. Vraag de persoon de pagina te vernieuwen "
@@ -315,7 +334,7 @@ def phone(request):
                 "at": time.time(),
             }
             return redirect("verification:console_account", pk=person.pk)
-        if check.outcome == "throttled":
+        if check.outcome in SAID_ON_THE_PHONE_PAGE:
             form.add_error(None, _refusal_text(check))
         else:
             # The same answer whether or not the address has an account this agent serves.

@@ -6,6 +6,7 @@ or audits one.
 """
 
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -21,8 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from django_otp import devices_for_user
 
+from accounts.models import normalize_email
 from tokens import services as token_services
 from zorgportaal import audit, emails, throttle
+from zorgportaal.models import AuditEvent
 
 from .models import CODE_DIGITS, Conversation, Message, VerificationCode
 from .opening_hours import OpeningHours
@@ -31,10 +35,7 @@ logger = logging.getLogger(__name__)
 
 MAX_FAILED_ATTEMPTS = 5
 MESSAGES_PER_MINUTE = 20
-# Per agent, on top of the five tries per code: typos are free, guessing slows down.
-AGENT_CHECKS = throttle.Policy(
-    free=10, first_wait=timedelta(seconds=30), cap=timedelta(minutes=15), window=timedelta(hours=1)
-)
+CHECKED = "verification.checked"
 
 RATE_LIMITED = _(
     "U verstuurt te veel berichten achter elkaar. Wacht een minuut en probeer het dan opnieuw."
@@ -84,8 +85,45 @@ def _code_end(pk: int, reason: str, now: datetime) -> bool:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """At most `limit` checks by one agent in any `window`: all of them, or the wrong ones."""
+
+    limit: int
+    window: timedelta
+    wrong_only: bool
+
+    def ends(self, checks: list[tuple[datetime, bool]], now: datetime) -> datetime | None:
+        """When the agent may check again if this budget is used up now; `checks` holds
+        (moment, right) of the agent's checks, newest first."""
+        counted = [
+            at for at, right in checks if at > now - self.window and not (self.wrong_only and right)
+        ]
+        if self.limit < 1:  # a budget of 0: no checks at all
+            return now + self.window
+        if len(counted) < self.limit:
+            return None
+        return counted[self.limit - 1] + self.window
+
+
+def agent_budgets() -> tuple[Budget, ...]:
+    """What one agent may check, in windows that slide and that no right code resets.
+
+    All checks count, so right ones (a colleague's code, read out to them) cannot hide wrong
+    ones; the wrong ones of a day bound guessing: 50 guesses, each right with a chance of at
+    most 1 in 10,000, is at most 0.5 % a day (SECURITY.md).
+    """
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    return (
+        Budget(settings.VERIFICATION_AGENT_CHECKS_PER_HOUR, hour, wrong_only=False),
+        Budget(settings.VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR, hour, wrong_only=True),
+        Budget(settings.VERIFICATION_AGENT_WRONG_CHECKS_PER_DAY, day, wrong_only=True),
+    )
+
+
+@dataclass(frozen=True)
 class CodeCheck:
-    """The outcome of an agent's check: "right", "wrong", "no_code" or "throttled"."""
+    """The outcome of an agent's check: "right", "wrong", "no_code" or "own_account"; or,
+    without a check, "throttled" (too many wrong ones) or "checks_used_up" (the hour's)."""
 
     outcome: str
     code: VerificationCode | None = None
@@ -102,54 +140,123 @@ def _agent_key(agent) -> str:
     return throttle.key_for("helpdesk-code-agent", str(agent.pk))
 
 
-@sensitive_variables("code", "typed", "current")
+REASONS = {"wrong": "wrong_code", "no_code": "no_current_code", "own_account": "own_account"}
+
+
+@sensitive_variables("code")
 def code_check(*, person, code: str, agent, request, channel: str, subject_email: str = ""):
     """Compare the code an agent typed with the person's current one, in constant time.
 
-    A wrong code counts against that code; the fifth wrong one retires it, so the person is
-    shown a new one. Each failure is audited (never the code) and counts against the agent.
-    `person` may be None: an address without an account, typed on the phone page.
+    Every check, right or wrong, is audited as `verification.checked` (never the code) and
+    counts against the agent's budgets (`agent_budgets`), which nothing resets. A wrong code
+    also counts against that code; the fifth wrong one retires it, so the person is shown a
+    new one. Nobody checks their own account. `person` may be None: an address without an
+    account, typed on the phone page.
     """
-    agent_key = _agent_key(agent)
-    wait = throttle.seconds_to_wait([agent_key])
-    if wait:
-        audit.record_refusal(
-            "verification.throttled",
-            keys=[agent_key],
+    with transaction.atomic():
+        now = _agent_lock(agent)
+        refusal = _agent_refusal(agent, now)
+        if refusal is not None:
+            _refusal_record(refusal, agent=agent, request=request, channel=channel, now=now)
+            return refusal
+        if _is_own_account(agent, person, subject_email):
+            result = CodeCheck("own_account")
+        else:
+            result = _code_compare(person, code, now)
+        _check_record(
+            result,
+            agent=agent,
+            person=person,
             request=request,
-            actor=agent,
             channel=channel,
+            subject_email=subject_email,
         )
-        return CodeCheck("throttled", wait_seconds=wait)
-    now = timezone.now()
+    return result
+
+
+def _agent_lock(agent) -> datetime:
+    """Hold the agent's row, so their checks run one at a time and two tabs cannot both slip
+    under a budget; the clock is read once the lock is held."""
+    get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=agent.pk)
+    return timezone.now()
+
+
+def _agent_refusal(agent, now: datetime) -> CodeCheck | None:
+    """A refusal while one of the agent's budgets is used up, for as long as the longest lasts.
+
+    The budgets count the agent's `verification.checked` events: the append-only trail is the
+    one record of checks that no right code, administrator or restart can reset.
+    """
+    budgets = agent_budgets()
+    since = now - max(budget.window for budget in budgets)
+    checks = [
+        (at, outcome == AuditEvent.Outcome.SUCCESS)
+        for at, outcome in AuditEvent.objects.filter(
+            event=CHECKED, actor=agent, created_at__gt=since
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "outcome")
+    ]
+    used_up = [(end, budget) for budget in budgets if (end := budget.ends(checks, now))]
+    if not used_up:
+        return None
+    end, budget = max(used_up, key=lambda pair: pair[0])
+    wait = math.ceil((end - now).total_seconds())
+    return CodeCheck("throttled" if budget.wrong_only else "checks_used_up", wait_seconds=wait)
+
+
+def _refusal_record(refusal: CodeCheck, *, agent, request, channel: str, now: datetime) -> None:
+    """Block the agent's throttle key while refused, so the trail records only the 1st, 10th,
+    100th … refusal (`audit.record_refusal`), never one row per attempt."""
+    key = _agent_key(agent)
+    throttle.block(key, until=now + timedelta(seconds=refusal.wait_seconds), now=now)
+    audit.record_refusal(
+        "verification.throttled", keys=[key], request=request, actor=agent, channel=channel
+    )
+
+
+def _is_own_account(agent, person, subject_email: str) -> bool:
+    """The chat's person, or the address typed on the phone page, is the agent."""
+    if person is not None and person.pk == agent.pk:
+        return True
+    return bool(subject_email) and normalize_email(subject_email) == normalize_email(agent.email)
+
+
+@sensitive_variables("code", "typed", "current")
+def _code_compare(person, code: str, now: datetime) -> CodeCheck:
     typed = "".join(str(code).split())
     current = None
-    with transaction.atomic():
-        if person is not None:
-            current = (
-                VerificationCode.objects.select_for_update()
-                .current()
-                .filter(user=person, expires_at__gt=now)
-                .first()
-            )
-        if current is not None and constant_time_compare(current.code, typed):
-            throttle.reset(agent_key)
-            return CodeCheck("right", code=current)
-        result = _count_failure(current, now)
-    throttle.record_failure(agent_key, AGENT_CHECKS)
+    if person is not None:
+        current = (
+            VerificationCode.objects.select_for_update()
+            .current()
+            .filter(user=person, expires_at__gt=now)
+            .first()
+        )
+    if current is not None and constant_time_compare(current.code, typed):
+        return CodeCheck("right", code=current)
+    return _count_failure(current, now)
+
+
+def _check_record(check: CodeCheck, *, agent, person, request, channel, subject_email) -> None:
+    """One `verification.checked` per check: what the budgets count. Facts only, no code."""
+    details = {"channel": channel}
+    if not check.right:
+        failed = MAX_FAILED_ATTEMPTS - check.attempts_left if check.outcome == "wrong" else 0
+        details |= {
+            "reason": REASONS[check.outcome],
+            "failed_attempts": failed,
+            "code_replaced": check.replaced,
+        }
     audit.record(
-        "verification.failed",
+        CHECKED,
         request=request,
         actor=agent,
         subject=person,
         subject_email=subject_email,
-        success=False,
-        channel=channel,
-        reason="wrong_code" if current is not None else "no_current_code",
-        failed_attempts=current.failed_attempts if current is not None else 0,
-        code_replaced=result.replaced,
+        success=check.right,
+        **details,
     )
-    return result
 
 
 def _count_failure(current: VerificationCode | None, now: datetime) -> CodeCheck:
@@ -385,21 +492,40 @@ class PurgeReport:
 
 
 def verification_data_purge(*, now: datetime | None = None) -> PurgeReport:
-    """Delete chats and codes older than VERIFICATION_RETENTION_DAYS; the audit trail stays.
+    """Delete chat lines, chats and codes older than VERIFICATION_RETENTION_DAYS; the audit
+    trail stays.
 
-    A chat goes when it was closed before the cut-off, or when it was left open with nothing
-    said since then. A code goes when it ended, or expired, before the cut-off.
+    Each line goes by its own age, whatever its chat: a chat that is still open keeps only its
+    recent lines. A chat goes when it was closed before the cut-off, or when it is open with
+    nothing in it since then. A code goes when it ended, or expired, before the cut-off.
     """
     cutoff = (now or timezone.now()) - retention()
-    recent = Message.objects.filter(conversation=OuterRef("pk"), created_at__gte=cutoff)
-    old = Conversation.objects.alias(has_recent=Exists(recent)).filter(
-        Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, created_at__lt=cutoff, has_recent=False)
+    lines = Message.objects.filter(conversation=OuterRef("pk"))
+    old_chats = Conversation.objects.filter(
+        Q(closed_at__lt=cutoff)
+        | (Q(closed_at__isnull=True, created_at__lt=cutoff) & ~Exists(lines))
     )
     with transaction.atomic():
-        old_ids = list(old.values_list("pk", flat=True))
-        messages, _counts = Message.objects.filter(conversation_id__in=old_ids).delete()
-        conversations, _counts = Conversation.objects.filter(pk__in=old_ids).delete()
+        messages, _counts = Message.objects.filter(created_at__lt=cutoff).delete()
+        _total, counts = old_chats.delete()
+        _last_message_ids_mend()
         codes, _counts = VerificationCode.objects.filter(
             Q(ended_at__lt=cutoff) | Q(expires_at__lt=cutoff)
         ).delete()
-    return PurgeReport(conversations=conversations, messages=messages, codes=codes)
+    return PurgeReport(
+        conversations=counts.get(Conversation._meta.label, 0),
+        messages=messages + counts.get(Message._meta.label, 0),
+        codes=codes,
+    )
+
+
+def _last_message_ids_mend() -> None:
+    """Point each chat whose newest line was purged at its newest remaining one (0: none left):
+    the poller answers "nothing new" from this one column (`chat.poll_answer`)."""
+    gone = Conversation.objects.filter(last_message_id__gt=0).filter(
+        ~Exists(Message.objects.filter(pk=OuterRef("last_message_id")))
+    )
+    # Locked first, so a line sent meanwhile is seen by the update (or sets the id itself).
+    stale = list(gone.select_for_update().values_list("pk", flat=True))
+    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    Conversation.objects.filter(pk__in=stale).update(last_message_id=Coalesce(Subquery(newest), 0))

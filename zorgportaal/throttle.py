@@ -21,6 +21,8 @@ from django.utils.translation import ngettext
 
 from .models import Throttle
 
+MAX_DOUBLINGS = 30
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -32,7 +34,9 @@ class Policy:
     def wait_after(self, failures: int) -> timedelta:
         if failures < self.free:
             return timedelta(0)
-        return min(self.first_wait * 2 ** (failures - self.free), self.cap)
+        # Past ~30 doublings every policy is long at its cap; more would overflow timedelta.
+        doublings = min(failures - self.free, MAX_DOUBLINGS)
+        return min(self.first_wait * 2**doublings, self.cap)
 
 
 ACCOUNT = Policy(
@@ -110,6 +114,23 @@ def _is_power_of_ten(number: int) -> bool:
     while number >= 10 and number % 10 == 0:
         number //= 10
     return number == 1
+
+
+def block(key: str, *, until: datetime, now: datetime | None = None) -> None:
+    """Keep a key blocked until at least `until`, for a limit counted elsewhere (the helpdesk
+    agents' budgets, on the audit trail), so `refusal_to_record` counts its refusals. A new
+    block counts them from zero again; the key's failures stay as they are."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row, created = Throttle.objects.select_for_update().get_or_create(
+            key=key, defaults={"blocked_until": until, "updated_at": now}
+        )
+        if created or (row.blocked_until is not None and row.blocked_until >= until):
+            return
+        if row.blocked_until is None or row.blocked_until <= now:
+            row.refused = 0
+        row.blocked_until = until
+        row.save(update_fields=["blocked_until", "refused"])
 
 
 def reset(key: str) -> None:
