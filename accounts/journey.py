@@ -50,7 +50,8 @@ def current_stage(request) -> Stage:
         if REGISTRATION_SESSION_KEY in request.session:
             return Stage.REGISTRATION
         return Stage.ANONYMOUS
-    if user.is_verified():  # django-otp: a second factor was given in this session
+    # django-otp's user.is_verified(), also for the user auth.login just put on the request
+    if getattr(user, "otp_device", None) is not None:
         return Stage.PORTAL if user.is_identity_verified else Stage.HELPDESK
     if user_has_device(user, confirmed=True):
         return Stage.SECOND_FACTOR

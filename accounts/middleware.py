@@ -12,18 +12,22 @@ from .login import logout
 class JourneyGateMiddleware:
     """Let a request through only to views that serve the stage its session is in.
 
-    Also ends sessions that were idle too long, live too long, or sat on the code step too long.
+    Also ends sessions that were idle too long, live too long, or sat on the code step too long,
+    and gives a session a new key whenever its stage changes (`sessions.follow_stage`).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        sessions.record_stage_after_rotation(request)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         stage = self._stage_of_live_session(request)
         request.journey_stage = stage
+        sessions.follow_stage(request, stage)
         if stage in getattr(view_func, "journey_stages", DEFAULT_STAGES):
             return None
         home = redirect(STAGE_HOME[stage])

@@ -1,12 +1,16 @@
-"""Session lifetimes: an idle timeout, an absolute lifetime, and a short code step."""
+"""Session lifetimes (an idle timeout, an absolute lifetime, a short code step), and a new
+session key at every change of the journey's stage."""
 
 import time
 
 from django.conf import settings
 
+from .journey import Stage, current_stage
+
 STARTED_KEY = "auth_started_at"
 SEEN_KEY = "auth_seen_at"
 SEEN_WRITE_INTERVAL = 60  # seconds; saves a session write on every request
+STAGE_KEY = "journey_stage"
 
 
 def start_clock(sender, request, user, **kwargs):
@@ -30,3 +34,31 @@ def touch(session, *, now: float | None = None) -> None:
     now = now or time.time()
     if now - session.get(SEEN_KEY, 0) > SEEN_WRITE_INTERVAL:
         session[SEEN_KEY] = now
+
+
+def follow_stage(request, stage: Stage) -> None:
+    """A new key when a logged-in session's stage is not the one it had at its last request.
+
+    A stage also changes between requests, by someone else: the helpdesk verifies the person
+    (HELPDESK to PORTAL), a factor the session logged in with is removed. An id known at the
+    lower stage must not carry the higher one, and the old id must stop existing.
+    """
+    session = request.session
+    if request.user.is_authenticated:
+        recorded = session.get(STAGE_KEY)
+        if recorded != stage:
+            if recorded is not None:
+                session.cycle_key()
+            session[STAGE_KEY] = stage.value
+    request.session_key_at_gate = session.session_key
+
+
+def record_stage_after_rotation(request) -> None:
+    """A view that rotated the key itself (login, the code, a bound factor) moved the stage on
+    in the same request: record where it went, so the next request does not rotate again."""
+    if not hasattr(request, "session_key_at_gate"):  # the gate did not run: a 404, say
+        return
+    if request.session.session_key == request.session_key_at_gate:
+        return
+    if request.user.is_authenticated:
+        request.session[STAGE_KEY] = current_stage(request).value

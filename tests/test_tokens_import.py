@@ -11,6 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import sessions
+from accounts.journey import Stage
 from accounts.models import Organisation, User
 from tokens import services
 from tokens.azure_csv import AzureCsvError
@@ -194,6 +196,7 @@ def admin_client(client, db):
     client.force_login(user)
     session = client.session
     session[django_otp.DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[sessions.STAGE_KEY] = Stage.PORTAL.value  # a full login records its stage
     session.save()
     client.user = user
     return client
