@@ -48,7 +48,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 errorlog = "-"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 # Combined log format without the query string, plus the time taken and the request id that
-# the audit trail records (zorgportaal.middleware.RequestIdMiddleware).
+# the audit trail records (zorgportaal.requests.RequestIdMiddleware).
 access_log_format = (
     '%(h)s - - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
 )

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from tokens import services as token_services
 from zorgportaal import audit, throttle
-from zorgportaal.middleware import client_ip
+from zorgportaal.requests import client_ip
+from zorgportaal.stepup import mark_fresh
 
 from .models import User, normalize_email
-from .stepup import mark_fresh
 
 
 class LoginRefused(Exception):
@@ -146,12 +146,6 @@ def _mark_full_login(user: User) -> None:
     user.previous_login = user.last_login
     user.last_login = timezone.now()
     user.save(update_fields=["previous_login", "last_login"])
-
-
-def logout(request) -> None:
-    if request.user.is_authenticated:
-        audit.record("logout", request=request, subject=request.user)
-    auth.logout(request)
 
 
 def password_throttle_reset(email: str) -> None:

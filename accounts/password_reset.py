@@ -19,7 +19,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from zorgportaal import audit, emails, throttle
-from zorgportaal.middleware import client_ip
+from zorgportaal.requests import client_ip
 
 from .models import PasswordResetMail, User, normalize_email
 

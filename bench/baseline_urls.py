@@ -8,7 +8,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
 from django.urls import path
 
-from accounts.journey import ALL_STAGES, stages
+from zorgportaal.journey import ALL_STAGES, stages
 from zorgportaal.urls import handler500  # noqa: F401 (the same error page)
 from zorgportaal.urls import urlpatterns as portal_urlpatterns
 

@@ -11,13 +11,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import sessions
-from accounts.journey import Stage
 from accounts.models import Organisation, User
 from tokens import services
 from tokens.azure_csv import AzureCsvError
 from tokens.models import AzureCsvImport, HardwareToken
 from tokens.testing import azure_csv, confirmed_app_device, inventory_token, linked_token_device
+from zorgportaal import sessions
+from zorgportaal.journey import Stage
 from zorgportaal.models import AuditEvent
 
 # Copies of /work/shared/samples: Microsoft's spelling with CRLF, and a vendor's variant.

@@ -28,7 +28,7 @@ from qrcode.image.svg import SvgPathFillImage
 
 from accounts.models import new_security_stamp, normalize_email
 from zorgportaal import audit, emails, throttle
-from zorgportaal.middleware import client_ip
+from zorgportaal.requests import client_ip
 
 from .azure_csv import AzureCsvError, CsvProblem, parse_azure_csv
 from .crypto import encrypt_seed, reencrypt_seed

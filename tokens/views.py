@@ -10,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from accounts.journey import Stage, stages
-from accounts.stepup import fresh_second_factor_in_portal
+from zorgportaal.journey import Stage, stages
+from zorgportaal.stepup import fresh_second_factor_in_portal
 
 from . import services
 from .forms import AppConfirmForm, AzureCsvUploadForm, TokenLinkForm

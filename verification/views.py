@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.journey import Stage, stages
+from zorgportaal.journey import Stage, stages
 
 from . import chat, services
 from .forms import MessageForm

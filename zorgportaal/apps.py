@@ -11,8 +11,16 @@ class ZorgportaalConfig(AppConfig):
     verbose_name = _("ZorgPortaal")
 
     def ready(self):
+        from django.contrib.auth import user_logged_in
+        from django.contrib.auth.models import update_last_login
+
+        from . import sessions
+
         # From here on no log record holds an invitation or reset link secret.
         install_log_redaction()
+        # A password alone is half a login: last_login is set once the code is given too.
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        user_logged_in.connect(sessions.start_clock, dispatch_uid="session_start_clock")
 
 
 class ZorgPortaalAdminConfig(admin_apps.AdminConfig):

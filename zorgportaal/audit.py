@@ -1,8 +1,8 @@
 """Write to the audit trail. Every app records its security events through `record`."""
 
 from . import throttle
-from .middleware import client_ip
 from .models import AuditEvent
+from .requests import client_ip
 
 
 def record(

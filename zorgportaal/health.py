@@ -23,7 +23,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.journey import ALL_STAGES, stages
+from zorgportaal.journey import ALL_STAGES, stages
 
 OK, UNAVAILABLE, NOT_CONFIGURED = "ok", "unavailable", "not configured"
 

@@ -24,8 +24,8 @@ from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
 from . import audit, throttle
-from .middleware import client_ip
 from .outages import OUTAGE_ERRORS
+from .requests import client_ip
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from accounts.journey import ALL_STAGES, stages
+from zorgportaal.journey import ALL_STAGES, stages
 
 from . import health, views
 

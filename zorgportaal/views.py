@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from accounts.journey import Stage, stages
+from zorgportaal.journey import Stage, stages
 
 from .models import Service
 

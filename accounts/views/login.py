@@ -9,9 +9,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 
+from zorgportaal import sessions
+from zorgportaal.journey import ALL_STAGES, Stage, stages
+
 from .. import login as login_service
 from ..forms import LoginCodeForm, LoginForm
-from ..journey import ALL_STAGES, Stage, stages
 
 NEXT_KEY = "login_next"
 
@@ -69,7 +71,7 @@ def login_code(request):
 @require_POST
 def logout(request):
     """End the session on the server, whatever stage it was in."""
-    login_service.logout(request)
+    sessions.session_end(request)
     messages.success(request, _("U bent uitgelogd."))
     return redirect("accounts:login")
 

@@ -14,10 +14,10 @@ from django_otp.models import Device
 
 from tokens import services as token_services
 from zorgportaal import audit, emails
+from zorgportaal.stepup import fresh_second_factor_in_portal
 
 from .. import login as login_service
 from ..forms import ChangePasswordForm, LoginCodeForm
-from ..stepup import fresh_second_factor_in_portal
 from .login import safe_next
 
 

@@ -7,10 +7,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zorgportaal import audit, emails
+from zorgportaal.journey import Stage, stages
 from zorgportaal.security import secret_link
 
 from ..forms import ResetPasswordForm, ResetRequestForm
-from ..journey import Stage, stages
 from ..login import password_throttle_reset
 from ..password_reset import password_reset_queue
 

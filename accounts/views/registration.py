@@ -7,17 +7,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from tokens import enrolment
-from zorgportaal.security import secret_link
-
-from .. import invitations
-from ..forms import SetPasswordForm
-from ..journey import (
+from zorgportaal.journey import (
     ALL_STAGES,
     REGISTRATION_SESSION_KEY,
     Stage,
     registered_in_this_session,
     stages,
 )
+from zorgportaal.security import secret_link
+
+from .. import invitations
+from ..forms import SetPasswordForm
 from ..models import Invitation, hash_token
 
 PROBLEM_STATUS = {"invalid": 404, "expired": 410, "used": 410, "revoked": 410}

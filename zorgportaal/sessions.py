@@ -4,7 +4,9 @@ session key at every change of the journey's stage."""
 import time
 
 from django.conf import settings
+from django.contrib import auth
 
+from . import audit
 from .journey import Stage, current_stage
 
 STARTED_KEY = "auth_started_at"
@@ -18,6 +20,13 @@ def start_clock(sender, request, user, **kwargs):
     now = time.time()
     request.session[STARTED_KEY] = now
     request.session[SEEN_KEY] = now
+
+
+def session_end(request) -> None:
+    """Log out on the server, whatever stage the session was in, and say so in the trail."""
+    if request.user.is_authenticated:
+        audit.record("logout", request=request, subject=request.user)
+    auth.logout(request)
 
 
 def is_expired(session, *, code_pending: bool, now: float | None = None) -> bool:

@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 
 from . import sessions
 from .journey import DEFAULT_STAGES, STAGE_HOME, Stage, current_stage
-from .login import logout
 
 
 class JourneyGateMiddleware:
@@ -41,7 +40,7 @@ class JourneyGateMiddleware:
         if not request.user.is_authenticated:
             return stage
         if sessions.is_expired(request.session, code_pending=stage is Stage.SECOND_FACTOR):
-            logout(request)
+            sessions.session_end(request)
             messages.info(request, _("Uw sessie is verlopen. Log opnieuw in."))
             return current_stage(request)
         sessions.touch(request.session)
