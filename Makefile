@@ -52,6 +52,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from zorgportaal import audit
 
-from . import admin_audit, admin_overview, admin_staff, invitations
+from . import admin_audit, invitations
 from .forms import InviteForm
 from .models import Invitation, Organisation, Role, User
 
@@ -66,22 +66,6 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
-    actions = ["verify_staff_identity"]
-
-    @admin.action(
-        description=_("Identiteit verifiëren (medewerkers)"), permissions=["verify_identity"]
-    )
-    def verify_staff_identity(self, request, queryset):
-        """Staff made here have no helpdesk to verify them (the first agent least of all)."""
-        return admin_staff.verify_staff_identity(self, request, queryset)
-
-    def has_verify_identity_permission(self, request):
-        return request.user.is_superuser
-
-    @method_decorator(sensitive_post_parameters("code"))  # the action's one-time code
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, extra_context)
-
     # The audit trail: every change an administrator saves here is one event (NEN 7513).
 
     def save_model(self, request, obj, form, change):
@@ -289,16 +273,6 @@ class InvitationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.invite_view),
                 name="accounts_invitation_invite",
             ),
-            path(
-                "overzicht/",
-                self.admin_site.admin_view(admin_overview.overview_view(self)),
-                name="accounts_invitation_overview",
-            ),
-            path(
-                "overzicht/<int:pk>/opnieuw-versturen/",
-                self.admin_site.admin_view(admin_overview.resend_view(self)),
-                name="accounts_invitation_overview_resend",
-            ),
             *super().get_urls(),
         ]
 
@@ -383,6 +357,5 @@ class InvitationAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "invite_url": reverse("admin:accounts_invitation_invite"),
-            "overview_url": reverse("admin:accounts_invitation_overview"),
         }
         return super().changelist_view(request, extra_context)

@@ -3,8 +3,6 @@ from django.contrib.auth import password_validation
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from tokens.forms import CodeField
-
 from .invitee_lists import (
     CSV_MAX_BYTES,
     CSV_MAX_ROWS,
@@ -13,8 +11,8 @@ from .invitee_lists import (
     normalize_name,
     parse_invitee_csv,
 )
-from .login import LoginRefused, password_check
 from .models import Organisation, Role, User
+from .passwords import LoginRefused, password_check
 from .validators import MaximumLengthValidator, normalize_password
 
 NAME_AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name"}
@@ -208,50 +206,6 @@ class InviteForm(forms.Form):
                 "addresses", forms.ValidationError(self.error_messages["nothing"], code="nothing")
             )
         return cleaned
-
-
-class LoginForm(forms.Form):
-    """ "Inloggen op ZorgPortaal": e-mail address and password (manual 2.8)."""
-
-    email = forms.CharField(
-        label=_("Vul uw gebruikersnaam of e-mailadres in"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    password = current_password_field(_("Vul uw wachtwoord in"))
-
-
-class LoginCodeForm(forms.Form):
-    """The one-time code, and a choice of device when a person has more than one."""
-
-    device = forms.ChoiceField(label=_("Authenticatiemiddel"), widget=forms.RadioSelect)
-    code = CodeField(
-        label=_("Code"),
-        error_messages={"invalid": _("Vul de 6 cijfers in die uw app of token nu laat zien.")},
-    )
-
-    def __init__(self, *args, devices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.devices = {device.persistent_id: device for device in devices}
-        self.fields["device"].choices = [(pid, d.name) for pid, d in self.devices.items()]
-        self.fields["device"].initial = next(iter(self.devices), None)
-        self.fields["code"].widget.attrs["autofocus"] = True
-        if len(self.devices) < 2:
-            self.fields["device"].widget = forms.HiddenInput()
-
-    def clean_device(self):
-        return self.devices[self.cleaned_data["device"]]
-
-
-class ResetRequestForm(forms.Form):
-    """ "Wachtwoord vergeten?": the address only. The view queues the mail (password_reset.py);
-    a plain form, so nothing can send Django's own reset mail in the request."""
-
-    email = forms.EmailField(
-        label=_("Vul uw e-mailadres in"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
 
 
 class ResetPasswordForm(SetPasswordForm):

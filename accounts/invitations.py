@@ -295,7 +295,7 @@ def _claim(invitation_id: int, now) -> tuple[Invitation, str] | None:
 
 def _mail(invitation: Invitation, token: str) -> bool:
     """Send, then record the outcome on the attempt this worker claimed."""
-    link_path = reverse("accounts:invitation_link", args=[token])
+    link_path = reverse("registration:invitation_link", args=[token])
     try:
         emails.send(
             "invitation",

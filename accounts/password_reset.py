@@ -199,7 +199,7 @@ def _this_attempt(queued: PasswordResetMail):
 def _reset_link(user: User) -> str:
     """Made as it is mailed, valid PASSWORD_RESET_TIMEOUT from then; never stored or logged."""
     path = reverse(
-        "accounts:password_reset_confirm",
+        "signin:password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),

@@ -110,7 +110,7 @@ def test_a_lost_database_during_a_login_post_asks_to_try_again(person):
 def test_another_error_gives_the_dutch_500_page(person):
     client = Client(raise_request_exception=False)
     log_in(client, person)
-    with mock.patch("zorgportaal.views.render", side_effect=RuntimeError("kapot")):
+    with mock.patch("portal.views.render", side_effect=RuntimeError("kapot")):
         response = client.get("/portaal/")
     assert response.status_code == 500
     page = response.content.decode()

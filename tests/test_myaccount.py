@@ -25,11 +25,11 @@ def test_the_overview_lists_the_authenticators_without_secrets(client, person):
 
 def test_adding_an_app_right_after_login_needs_no_extra_code(client, person):
     log_in(client, person)
-    page = client.get("/registreren/app/").content.decode()
+    page = client.get("/mijn-account/app/").content.decode()
     assert "Stap 3 van 4" not in page
     assert "Terug naar Mijn account" in page
     new = AppDevice.objects.get(user=person, confirmed=False)
-    response = client.post("/registreren/app/", {"code": totp_now(new)})
+    response = client.post("/mijn-account/app/", {"code": totp_now(new)})
     assert response["Location"] == "/mijn-account/"
     new.refresh_from_db()
     assert new.confirmed
@@ -40,19 +40,19 @@ def test_adding_later_asks_for_a_current_code_first(client, person):
     log_in(client, person)
     with time_machine.travel(time.time() + 11 * 60):
         client.get("/portaal/")  # stay active
-        response = client.get("/registreren/app/")
-        assert response["Location"] == "/mijn-account/bevestigen/?next=%2Fregistreren%2Fapp%2F"
+        response = client.get("/mijn-account/app/")
+        assert response["Location"] == "/mijn-account/bevestigen/?next=%2Fmijn-account%2Fapp%2F"
         type(person.app).objects.filter(pk=person.app.pk).update(last_t=-1)
         confirm = client.post(
             response["Location"],
             {
                 "device": person.app.persistent_id,
                 "code": totp_now(person.app),
-                "next": "/registreren/app/",
+                "next": "/mijn-account/app/",
             },
         )
-        assert confirm["Location"] == "/registreren/app/"
-        assert client.get("/registreren/app/").status_code == 200
+        assert confirm["Location"] == "/mijn-account/app/"
+        assert client.get("/mijn-account/app/").status_code == 200
 
 
 def test_a_wrong_step_up_code_is_refused(client, person):
@@ -62,7 +62,9 @@ def test_a_wrong_step_up_code_is_refused(client, person):
             "/mijn-account/bevestigen/", {"device": person.app.persistent_id, "code": "000000"}
         )
         assert "Deze code klopt niet" in response.content.decode()
-        assert client.get("/registreren/token/")["Location"].startswith("/mijn-account/bevestigen/")
+        assert client.get("/mijn-account/token/")["Location"].startswith(
+            "/mijn-account/bevestigen/"
+        )
 
 
 def test_an_authenticator_can_be_removed_while_another_remains(client, person):

@@ -95,7 +95,7 @@ def test_another_error_still_logs_its_traceback_during_an_outage(logged_in, capl
     with fail_queries(1):
         logged_in.get(PAGE)
     caplog.clear()
-    with mock.patch("zorgportaal.views.render", side_effect=RuntimeError("kapot")):
+    with mock.patch("portal.views.render", side_effect=RuntimeError("kapot")):
         response = logged_in.get(PAGE)
     assert response.status_code == 500
     log = written(caplog)

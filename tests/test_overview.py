@@ -199,7 +199,7 @@ def test_queries_stay_the_same_with_thousands_of_invitations(
 
 
 def test_bars_are_drawn_with_a_few_css_classes_never_an_inline_style():
-    from accounts.admin_overview import step_class
+    from reports.overview import step_class
 
     assert [step_class(n, 200) for n in (0, 1, 9, 11, 100, 199, 200)] == [0, 1, 5, 5, 50, 100, 100]
     assert step_class(3, 0) == 0

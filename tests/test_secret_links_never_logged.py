@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts import invitations
-from accounts.views.password import ResetConfirmView
+from signin.views import ResetConfirmView
 from zorgportaal.security import LINK_POLICY
 
 pytestmark = pytest.mark.django_db

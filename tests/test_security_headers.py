@@ -51,13 +51,13 @@ def open_helpdesk(settings):
 def anonymous_pages(invite):
     invite("iemand@delinde.example")
     return Client(), [
-        reverse("start"),
-        reverse("accounts:login"),
-        reverse("accounts:no_account"),
-        reverse("accounts:password_reset"),
-        reverse("accounts:password_reset_done"),
-        reverse("accounts:invitation_link", args=["ongeldig-token"]),
-        reverse("accounts:password_reset_confirm", args=["MQ", "ongeldig-token"]),
+        reverse("signin:start"),
+        reverse("signin:login"),
+        reverse("signin:no_account"),
+        reverse("signin:password_reset"),
+        reverse("signin:password_reset_done"),
+        reverse("registration:invitation_link", args=["ongeldig-token"]),
+        reverse("signin:password_reset_confirm", args=["MQ", "ongeldig-token"]),
     ]
 
 
@@ -65,22 +65,22 @@ def registration_pages(invite):
     client = Client()
     _invitation, link = invite("nieuw@delinde.example")
     client.get(link)
-    return client, [reverse("accounts:register_password"), reverse("start")]
+    return client, [reverse("registration:password"), reverse("signin:start")]
 
 
 def enrolment_pages(registered_client):
     return registered_client, [
-        reverse("accounts:choose_factor"),
-        reverse("accounts:register_password"),
-        reverse("tokens:app_setup"),
-        reverse("tokens:token_setup"),
+        reverse("registration:choose_factor"),
+        reverse("registration:password"),
+        reverse("registration:app"),
+        reverse("registration:token"),
     ]
 
 
 def second_factor_pages(person):
     client = Client()
     client.post("/inloggen/", {"email": person.email, "password": GOOD_PASSWORD})
-    return client, [reverse("accounts:login_code"), reverse("verification:lost_factor")]
+    return client, [reverse("signin:code"), reverse("verification:lost_factor")]
 
 
 def helpdesk_pages(person):
@@ -92,7 +92,7 @@ def helpdesk_pages(person):
     conversation = Conversation.objects.get(person=person)
     return client, [
         reverse("verification:start"),
-        reverse("tokens:done"),
+        reverse("registration:done"),
         reverse("verification:chat", args=[conversation.pk]),
     ]
 
@@ -101,13 +101,13 @@ def portal_pages(person):
     client = Client()
     log_in(client, person)
     return client, [
-        reverse("dashboard"),
-        reverse("notifications"),
-        reverse("documentation"),
-        reverse("accounts:myaccount"),
-        reverse("accounts:change_password"),
-        reverse("accounts:confirm_code"),
-        reverse("tokens:myaccount_csv"),
+        reverse("portal:dashboard"),
+        reverse("portal:notifications"),
+        reverse("portal:documentation"),
+        reverse("myaccount:overview"),
+        reverse("myaccount:password"),
+        reverse("myaccount:confirm_code"),
+        reverse("myaccount:csv"),
     ]
 
 
@@ -122,8 +122,8 @@ def staff_pages():
         reverse("admin:accounts_invitation_changelist"),
         reverse("admin:accounts_invitation_invite"),
         reverse("admin:accounts_user_changelist"),
-        reverse("verification:console"),
-        reverse("verification:console_phone"),
+        reverse("helpdesk:queue"),
+        reverse("helpdesk:phone"),
     ]
 
 

@@ -310,6 +310,23 @@ def test_mijn_account_changes_the_password_and_imports_tokens(client, person):
     assert AzureCsvImport.objects.get(source=AzureCsvImport.Source.MYACCOUNT).token_count == 2
 
 
+def test_mijn_account_adds_an_app_and_uploads_and_links_a_token(client, person, clock):
+    log_in(client, person)
+    assert "App instellen" in client.get("/mijn-account/app/").content.decode()
+    new = AppDevice.objects.get(user=person, confirmed=False)
+    answer = client.post("/mijn-account/app/", {"code": device_code(new)})
+    assert answer["Location"] == "/mijn-account/"
+    assert "Het authenticatiemiddel is toegevoegd." in page_after(answer)
+    upload, seeds = csv_upload("4000000501")
+    answer = client.post("/mijn-account/token/uploaden/", {"csv_file": upload})
+    assert answer["Location"] == "/mijn-account/token/"
+    code = code_for(seeds["4000000501"])
+    answer = client.post("/mijn-account/token/", {"serial": "4000000501", "code": code})
+    assert answer["Location"] == "/mijn-account/"
+    assert HardwareTokenDevice.objects.get(user=person).hardware_token.serial == "4000000501"
+    assert AzureCsvImport.objects.get().source == AzureCsvImport.Source.MYACCOUNT
+
+
 # Verification: the person's chat and the helpdesk console
 
 
@@ -615,7 +632,7 @@ def test_an_administrator_exports_the_audit_trail_and_the_export_is_audited(admi
 CANNOT_WRITE = {
     "healthz": "the load balancer's probe: one SELECT, no session, no cookie",
     "healthz_details": "the monitoring probe: GET and HEAD only, reads the database and Redis",
-    "accounts:no_account": "a page of text, open at every stage",
+    "signin:no_account": "a page of text, open at every stage",
     "admin:login": "the admin's login page only redirects, to ours or to the portal",
 }
 

@@ -48,6 +48,31 @@ class CodeField(forms.CharField):
             raise ValidationError(self.error_messages["invalid"], code="code_format")
 
 
+class OneTimeCodeForm(forms.Form):
+    """The one-time code, and a choice of device when a person has more than one.
+
+    For the login's code step, a step-up in Mijn account and an administrator's own code.
+    """
+
+    device = forms.ChoiceField(label=_("Authenticatiemiddel"), widget=forms.RadioSelect)
+    code = CodeField(
+        label=_("Code"),
+        error_messages={"invalid": _("Vul de 6 cijfers in die uw app of token nu laat zien.")},
+    )
+
+    def __init__(self, *args, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.devices = {device.persistent_id: device for device in devices}
+        self.fields["device"].choices = [(pid, d.name) for pid, d in self.devices.items()]
+        self.fields["device"].initial = next(iter(self.devices), None)
+        self.fields["code"].widget.attrs["autofocus"] = True
+        if len(self.devices) < 2:
+            self.fields["device"].widget = forms.HiddenInput()
+
+    def clean_device(self):
+        return self.devices[self.cleaned_data["device"]]
+
+
 class AppConfirmForm(forms.Form):
     """Stap 3 of "App instellen": the first code from the app confirms it."""
 

@@ -135,7 +135,7 @@ def _mail_factor_locked(device: TotpDeviceMixin) -> None:
                 "user": person,
                 "device_name": device.name,
                 "failures": LOCK_AFTER_FAILURES,
-                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+                "reset_url": settings.SITE_URL + reverse("signin:password_reset"),
             },
             language=invitation.language if invitation is not None else None,
         )

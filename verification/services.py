@@ -348,7 +348,7 @@ def _mail_factor_reset(person) -> None:
         emails.send(
             "factor-reset",
             person.email,
-            {"user": person, "login_url": settings.SITE_URL + reverse("accounts:login")},
+            {"user": person, "login_url": settings.SITE_URL + reverse("signin:login")},
             language=invitation.language if invitation is not None else None,
         )
     except Exception:

@@ -102,4 +102,4 @@ class ZorgPortaalAdminSite(OTPAdminSite):
 
     def login(self, request, extra_context=None):
         """Logged in without staff rights: back to the portal; otherwise our own login."""
-        return redirect("dashboard" if request.user.is_authenticated else "accounts:login")
+        return redirect("portal:dashboard" if request.user.is_authenticated else "signin:login")

@@ -25,12 +25,12 @@ ALL_STAGES = frozenset(Stage)
 DEFAULT_STAGES = frozenset({Stage.PORTAL})
 
 STAGE_HOME = {
-    Stage.ANONYMOUS: "accounts:login",
-    Stage.REGISTRATION: "accounts:register_password",
-    Stage.ENROLMENT: "accounts:choose_factor",
-    Stage.SECOND_FACTOR: "accounts:login_code",
+    Stage.ANONYMOUS: "signin:login",
+    Stage.REGISTRATION: "registration:password",
+    Stage.ENROLMENT: "registration:choose_factor",
+    Stage.SECOND_FACTOR: "signin:code",
     Stage.HELPDESK: "verification:start",
-    Stage.PORTAL: "dashboard",
+    Stage.PORTAL: "portal:dashboard",
 }
 
 

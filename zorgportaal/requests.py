@@ -4,6 +4,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.utils.http import url_has_allowed_host_and_scheme
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -36,3 +37,12 @@ def client_ip(request) -> str:
         if len(hops) >= count:
             return hops[-count]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def safe_next(request, url: str | None) -> str | None:
+    """Only our own site: refuses //evil.example, https:evil.example, /\\evil.example."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None

@@ -3,6 +3,7 @@ session key at every change of the journey's stage."""
 
 import time
 
+import django_otp
 from django.conf import settings
 from django.contrib import auth
 
@@ -20,6 +21,12 @@ def start_clock(sender, request, user, **kwargs):
     now = time.time()
     request.session[STARTED_KEY] = now
     request.session[SEEN_KEY] = now
+
+
+def second_factor_given(request, device) -> None:
+    """The session now holds both factors: a fresh key, since it carries more rights."""
+    request.session.cycle_key()  # no fixated session id may share the new rights
+    django_otp.login(request, device)
 
 
 def session_end(request) -> None:

@@ -56,10 +56,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
+    # Bottom to top (ARCHITECTURE.md): shared machinery, people, factors, flows, reports.
     "zorgportaal",
     "accounts",
     "tokens",
+    "signin",
+    "registration",
+    "myaccount",
+    "portal",
     "verification",
+    "helpdesk",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -116,8 +123,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_URL = "signin:login"
+LOGIN_REDIRECT_URL = "portal:dashboard"
 
 # Argon2id first. Parameters: see accounts.hashers and README ("Passwords").
 PASSWORD_HASHERS = [

@@ -31,7 +31,7 @@ def fresh_second_factor_in_portal(view):
     def guarded(request, *args, **kwargs):
         if request.journey_stage is Stage.PORTAL and not is_fresh(request):
             query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('accounts:confirm_code')}?{query}")
+            return redirect(f"{reverse('myaccount:confirm_code')}?{query}")
         return view(request, *args, **kwargs)
 
     return guarded

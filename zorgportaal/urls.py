@@ -4,18 +4,18 @@ from django.views.i18n import set_language
 
 from zorgportaal.journey import ALL_STAGES, stages
 
-from . import health, views
+from . import health
 
+# One flow, one urls.py: each serves its own prefix ("" and /inloggen/, /registreren/, …).
 urlpatterns = [
-    path("", views.start, name="start"),
     path("healthz", health.healthz, name="healthz"),  # load balancer probe, no session
     path("healthz/details", health.healthz_details, name="healthz_details"),  # monitoring
-    path("portaal/", views.dashboard, name="dashboard"),
-    path("portaal/notificaties/", views.notifications, name="notifications"),
-    path("portaal/documentatie/", views.documentation, name="documentation"),
-    path("", include("accounts.urls")),
-    path("", include("tokens.urls")),
-    path("", include("verification.urls")),
+    path("", include("signin.urls")),  # /, /inloggen/, /uitloggen/, /wachtwoord-vergeten/
+    path("", include("registration.urls")),  # /uitnodiging/, /registreren/
+    path("", include("myaccount.urls")),  # /mijn-account/
+    path("", include("portal.urls")),  # /portaal/
+    path("", include("verification.urls")),  # /verificatie/
+    path("", include("helpdesk.urls")),  # /helpdesk/
     path("admin/", admin.site.urls),
     # Django's language switch (the form in base.html), open at every step of the journey.
     path("i18n/setlang/", stages(*ALL_STAGES)(set_language), name="set_language"),

@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zorgportaal.settings")
 
 application = get_wsgi_application()
 
-from zorgportaal.checks import refuse_development_key_in_production  # noqa: E402
+from zorgportaal.startup import refuse_development_key_in_production  # noqa: E402
 
 refuse_development_key_in_production()

@@ -304,7 +304,7 @@ class Journeys:
         anna.locator('main a[href="/mijn-account/azure-csv/"]').click()
         self.at(anna, "myaccount-csv")
         anna.locator('main a[href="/mijn-account/"]').click()
-        anna.locator('main a[href="/registreren/app/"]').click()
+        anna.locator('main a[href="/mijn-account/app/"]').click()
         self.at(anna, "confirm-code")
 
         anna.locator("header form[action='/uitloggen/'] button").click()

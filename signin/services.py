@@ -1,0 +1,60 @@
+"""Logging in (manual 2.8): the password, then the one-time code.
+
+Both are throttled per account and per client (`accounts.passwords`, `tokens.codes`).
+"""
+
+from django.contrib import auth
+from django.utils import timezone
+
+from accounts.models import User, normalize_email
+from accounts.passwords import (
+    WRONG_PASSWORD,
+    LoginRefused,
+    count_failure,
+    password_keys,
+    refuse_while_throttled,
+)
+from tokens.codes import one_time_code_check
+from zorgportaal import audit, throttle
+from zorgportaal.sessions import second_factor_given
+from zorgportaal.stepup import mark_fresh
+
+
+def password_login(request, *, email: str, password: str) -> User:
+    """Check the password; on success the session is half logged in (rotated by auth.login).
+
+    Unknown address, wrong password, inactive account: the same message, and Django's
+    ModelBackend hashes a dummy password for unknown addresses so the time is alike too.
+    """
+    email = normalize_email(email)
+    keys = password_keys(request, email)
+    refuse_while_throttled(request, keys, factor="password", subject_email=email)
+    user = auth.authenticate(request, username=email, password=password)
+    if user is None:
+        count_failure(keys)
+        audit.record(
+            "login.failed", request=request, success=False, subject_email=email, factor="password"
+        )
+        raise LoginRefused(WRONG_PASSWORD)
+    throttle.reset(keys[0])
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    audit.record("login.password_accepted", request=request, subject=user)
+    return user
+
+
+def code_login(request, *, device, code: str) -> None:
+    """Check the one-time code; on success the session is fully logged in and rotated again."""
+    one_time_code_check(request, device=device, code=code)
+    second_factor_given(request, device)
+    mark_fresh(request)
+    _mark_full_login(request.user)
+    audit.record(
+        "login.succeeded", request=request, subject=request.user, device=device.persistent_id
+    )
+
+
+def _mark_full_login(user: User) -> None:
+    """The dashboard shows the login before this one (the manual's "Laatste inlog")."""
+    user.previous_login = user.last_login
+    user.last_login = timezone.now()
+    user.save(update_fields=["previous_login", "last_login"])

@@ -1,0 +1,46 @@
+"""Checking a person's one-time code (app or token) under limits, for a login or a step-up.
+
+Through django-otp's device API (`verify_is_allowed`, `verify_token`, via `tokens.services`),
+throttled per account and per client like the password (`accounts.passwords`).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.passwords import LoginRefused, count_failure, refuse_while_throttled, throttle_keys
+from zorgportaal import audit, throttle
+from zorgportaal.stepup import mark_fresh
+
+from . import services
+
+WRONG_CODE = _(
+    "Deze code klopt niet of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
+)
+
+
+def one_time_code_check(request, *, device, code: str) -> None:
+    """A current code of this person's device, throttled per account and client, or refused."""
+    user = request.user
+    keys = throttle_keys(request, "code", str(user.pk))
+    refuse_while_throttled(request, keys, factor="code", subject=user)
+    refusal = services.device_refusal(device)
+    if refusal:
+        raise LoginRefused(refusal.message)
+    if not services.device_verify(device, code, request=request):
+        count_failure(keys)
+        audit.record(
+            "login.failed",
+            request=request,
+            success=False,
+            subject=user,
+            factor="code",
+            device=device.persistent_id,
+        )
+        raise LoginRefused(WRONG_CODE)
+    throttle.reset(keys[0])
+
+
+def step_up_confirm(request, *, device, code: str) -> None:
+    """Step-up inside the portal: a current code makes the next minutes "fresh"."""
+    one_time_code_check(request, device=device, code=code)
+    mark_fresh(request)
+    audit.record("stepup.succeeded", request=request, subject=request.user)
