@@ -6,11 +6,9 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -189,7 +187,8 @@ class GroupAdmin(DjangoGroupAdmin):
 
 
 class StatusFilter(admin.SimpleListFilter):
-    """Filter on the status a person sees, which depends on several dates and the clock."""
+    """Filter on the status a person sees: the `status` the admin's rows carry
+    (`InvitationQuerySet.with_status`)."""
 
     title = _("status")
     parameter_name = "status"
@@ -198,23 +197,8 @@ class StatusFilter(admin.SimpleListFilter):
         return Invitation.Status.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        live = Q(revoked_at__isnull=True, used_at__isnull=True, expires_at__gt=now)
-        failed = Q(send_failed_at__isnull=False) & (
-            Q(sent_at__isnull=True) | Q(send_failed_at__gt=F("sent_at"))
-        )
-        unopened = live & Q(opened_at__isnull=True)
-        conditions = {
-            "revoked": Q(revoked_at__isnull=False),
-            "used": Q(revoked_at__isnull=True, used_at__isnull=False),
-            "expired": Q(revoked_at__isnull=True, used_at__isnull=True, expires_at__lte=now),
-            "opened": live & Q(opened_at__isnull=False),
-            "failed": unopened & failed,
-            "sent": unopened & Q(sent_at__isnull=False) & ~failed,
-            "queued": unopened & Q(sent_at__isnull=True, send_failed_at__isnull=True),
-        }
-        if self.value() in conditions:
-            return queryset.filter(conditions[self.value()])
+        if self.value() in Invitation.Status.values:
+            return queryset.filter(status=self.value())
         return queryset
 
 
@@ -259,9 +243,13 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     exclude = ["token_hash"]
 
+    def get_queryset(self, request):
+        """Every row with its status, for the list, its filter and the detail page."""
+        return super().get_queryset(request).with_status()
+
     @admin.display(description=_("status"))
     def status_label(self, invitation):
-        return invitation.status.label
+        return Invitation.Status(invitation.status).label
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -247,5 +247,5 @@ class ChangePasswordForm(ResetPasswordForm):
         try:
             password_check(self.request, user=self.user, password=password)
         except LoginRefused as refusal:  # wrong, or a wait: the message says which
-            raise forms.ValidationError(refusal.message, code=refusal.code) from None
+            raise forms.ValidationError(refusal.message, code=refusal.reason) from None
         return password

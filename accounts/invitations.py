@@ -35,11 +35,11 @@ ATTEMPT_REPORTS_WITHIN = timedelta(minutes=1)
 
 
 class InvitationProblem(Exception):
-    """Why an invitation link cannot be used; `code` picks the page the person sees."""
+    """Why an invitation link cannot be used; `reason` picks the page the person sees."""
 
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass
@@ -89,13 +89,16 @@ def invitations_create(
     now = timezone.now()
     with transaction.atomic():
         existing = set(User.objects.filter(email__in=valid).values_list("email", flat=True))
-        pending = {inv.email: inv for inv in Invitation.objects.pending().filter(email__in=valid)}
+        pending = {
+            inv.email: inv
+            for inv in Invitation.objects.pending().with_status(now).filter(email__in=valid)
+        }
         created, renewed = [], []
         for invitee in unique:
             address = invitee.email
             if address in existing:
                 report.existing_accounts.append(address)
-            elif address in pending and pending[address].expires_at > now:
+            elif address in pending and pending[address].status != Invitation.Status.EXPIRED:
                 report.already_invited.append(address)
             elif address in pending:
                 changes = {"organisation": organisation, "role": role, "language": language}
@@ -377,21 +380,23 @@ def invitation_revoke(invitation: Invitation, *, request=None) -> bool:
     return bool(updated)
 
 
+# The statuses whose link cannot be used; each is also the reason the person is shown.
+UNUSABLE = (Invitation.Status.REVOKED, Invitation.Status.USED, Invitation.Status.EXPIRED)
+
+
 def invitation_check(token_hash: str, *, now=None) -> Invitation:
-    """The invitation behind a link hash, or InvitationProblem saying why it cannot be used."""
+    """The invitation behind a link hash, or InvitationProblem saying why it cannot be used:
+    "invalid", or its status when that is revoked, used or expired."""
     invitation = (
-        Invitation.objects.select_related("organisation", "role")
+        Invitation.objects.with_status(now)
+        .select_related("organisation", "role")
         .filter(token_hash=token_hash)
         .first()
     )
     if invitation is None:
         raise InvitationProblem("invalid")
-    if invitation.revoked_at:
-        raise InvitationProblem("revoked")
-    if invitation.used_at:
-        raise InvitationProblem("used")
-    if invitation.expires_at <= (now or timezone.now()):
-        raise InvitationProblem("expired")
+    if invitation.status in UNUSABLE:
+        raise InvitationProblem(invitation.status)
     return invitation
 
 
@@ -400,7 +405,7 @@ def invitation_open(token: str, *, request) -> Invitation:
     try:
         invitation = invitation_check(hash_token(token))
     except InvitationProblem as problem:
-        audit.record("invitation.opened", request=request, success=False, reason=problem.code)
+        audit.record("invitation.opened", request=request, success=False, reason=problem.reason)
         raise
     if invitation.opened_at is None:
         Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(

@@ -18,10 +18,10 @@ from .models import normalize_email
 class LoginRefused(Exception):
     """One message for every refusal of a kind, so the answer tells nothing about accounts."""
 
-    def __init__(self, message: str, *, code: str = "refused"):
+    def __init__(self, message: str, *, reason: str = "refused"):
         super().__init__(message)
         self.message = message
-        self.code = code  # "throttled" while a wait lasts
+        self.reason = reason  # "throttled" while a wait lasts
 
 
 WRONG_PASSWORD = _(
@@ -53,7 +53,7 @@ def refuse_while_throttled(
         subject_email=subject_email,
         factor=factor,
     )
-    raise LoginRefused(throttle.wait_message(wait), code="throttled")
+    raise LoginRefused(throttle.wait_message(wait), reason="throttled")
 
 
 def count_failure(keys) -> None:
@@ -79,7 +79,7 @@ def password_check(request, *, user: AbstractBaseUser, password: str) -> None:
     if not user.check_password(password):
         count_failure(keys)
         audit.record("password.check_failed", request=request, success=False, subject=user)
-        raise LoginRefused(WRONG_CURRENT_PASSWORD, code="wrong_password")
+        raise LoginRefused(WRONG_CURRENT_PASSWORD, reason="wrong_password")
     throttle.reset(keys[0])
 
 

@@ -23,7 +23,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from threading import Thread
 
-HOST = "127.0.0.1"  # never anything else
+from bench.browser import HOST
+
 MAX_REQUESTS_PER_THREAD = 200_000  # a bound besides time
 # A new connection every few requests: keep-alive mostly, yet gunicorn's workers keep sharing
 # the load (a kept connection stays with the worker that accepted it).

@@ -38,7 +38,6 @@ seen.
 """
 
 import argparse
-import base64
 import binascii
 import contextlib
 import html
@@ -62,9 +61,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.browser import HOST, free_port  # the server of its own: never anything but HOST
 from bench.load import Backoff
 
-HOST = "127.0.0.1"  # the server of its own: never anything else
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = os.environ.get("LOADTEST_DATABASE", "zorgportaal_loadtest")
 # Never CI's database "test" nor its Redis database 15 (.ci/run empties that one), nor
@@ -206,15 +205,14 @@ class Person:
 
     def code(self) -> str | None:
         """A code for a step newer than the last one used, or None (wait for the next step)."""
-        from django_otp.oath import totp
+        from tokens.testing import step_code
 
         now_step = int(time.time() // 30)
         with self.lock:
             for step in (now_step, now_step + 1):
                 if step > self.last_step:
                     self.last_step = step
-                    drift = step - now_step
-                    return f"{totp(self.secret, step=30, t0=0, digits=6, drift=drift):06d}"
+                    return step_code(self.secret, step)
         return None
 
     def skip_steps_used_before(self, now: float | None = None) -> None:
@@ -258,9 +256,10 @@ def parse_people(text: str) -> list[Person]:
 
 def decode_seed(seed: str, number: int) -> bytes:
     """Base32 as authenticator apps show it: any case, spaces and padding optional."""
-    cleaned = "".join(seed.split()).upper().rstrip("=")
+    from tokens.testing import seed_of
+
     try:
-        secret = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+        secret = seed_of(seed)
     except (binascii.Error, ValueError):
         raise PeopleFileError(f"line {number}: the seed is not Base32") from None
     if len(secret) < 10:
@@ -314,12 +313,6 @@ def redis_available(url: str) -> bool:
             return True
     except OSError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def make_people(clients: int, identity: RunIdentity):
@@ -412,7 +405,9 @@ class Stats:
 
 
 class Browser:
-    """One person's browser: a keep-alive connection, cookies, perhaps a forwarded address."""
+    """One person's browser under load: a keep-alive connection, cookies, perhaps a forwarded
+    address, retries with back-off, and every answer timed. (bench.browser.Browser is the plain
+    one, for setting up and for tests.)"""
 
     def __init__(self, target: Target, address: str | None, stats: Stats, backoff: Backoff):
         self.target = target

@@ -13,7 +13,6 @@ its database (`zorgportaal_bench`, made afresh) and its Redis database (14) are 
 """
 
 import argparse
-import http.cookiejar
 import io
 import os
 import re
@@ -24,14 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from base64 import b32encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import load
+from bench.browser import Browser, ServerDown, free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "paarse olifant danst op het dak"  # noqa: S105 (a bench account's)
@@ -134,14 +132,6 @@ def empty_redis(url: str) -> bool:
     return True
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((load.HOST, 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """gunicorn -c gunicorn.conf.py, as `make serve` runs it, stopped at the end in any case."""
 
@@ -157,18 +147,10 @@ class Server:
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn stopped:\n{self.log.read_text()}")
-            try:
-                url = f"http://{self.env['BIND']}/healthz"
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit("gunicorn did not answer /healthz within 60 s")
+        try:
+            wait_until_healthy(f"http://{self.env['BIND']}", self.process)
+        except ServerDown as down:
+            raise SystemExit(f"gunicorn: {down}\n{self.log.read_text()}") from None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -221,67 +203,28 @@ def _rss(pid: int) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
-# A browser for setting up sessions
+# Setting up sessions
 
 
-class Browser:
-    """A person's browser on the bench server: cookies (Secure ones too, as browsers do for a
-    loopback address) and the CSRF token of the last form."""
+def browser_on(port: int) -> Browser:
+    """A person's browser on the bench server."""
+    return Browser(f"http://{load.HOST}:{port}")
 
-    def __init__(self, port: int):
-        self.base = f"http://{load.HOST}:{port}"
-        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
-        self.jar = http.cookiejar.CookieJar(policy)
 
-        class NoRedirects(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
+def log_in(browser: Browser, user, *, code_device=None) -> None:
+    """The password step, then the code of `code_device` when given."""
+    browser.request("/inloggen/")
+    status, location, _ = browser.request("/inloggen/", {"email": user.email, "password": PASSWORD})
+    assert (status, location) == (302, "/inloggen/code/"), (status, location)
+    if code_device is not None:
+        from tokens.testing import device_code
 
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirects()
+        _, _, page = browser.request("/inloggen/code/")
+        device = re.search(r'name="device" value="([^"]+)"', page).group(1)
+        status, _, _ = browser.request(
+            "/inloggen/code/", {"device": device, "code": device_code(code_device)}
         )
-        self.csrf = ""
-
-    def request(self, path, data=None) -> tuple[int, str, str]:
-        body = None
-        if data is not None:
-            body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf, **data}).encode()
-        request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (loopback)
-        try:
-            response = self.opener.open(request, timeout=30)
-        except urllib.error.HTTPError as error:
-            response = error
-        with response:
-            page = response.read().decode()
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        self.csrf = match.group(1) if match else self.csrf
-        return response.status, response.headers.get("Location", ""), page
-
-    def cookie(self, name: str) -> str:
-        return next(c.value for c in self.jar if c.name == name)
-
-    def cookie_header(self) -> str:
-        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
-
-    def log_in(self, user, *, code_device=None) -> None:
-        self.request("/inloggen/")
-        status, location, _ = self.request(
-            "/inloggen/", {"email": user.email, "password": PASSWORD}
-        )
-        assert (status, location) == (302, "/inloggen/code/"), (status, location)
-        if code_device is not None:
-            _, _, page = self.request("/inloggen/code/")
-            device = re.search(r'name="device" value="([^"]+)"', page).group(1)
-            status, _, _ = self.request(
-                "/inloggen/code/", {"device": device, "code": code_now(code_device)}
-            )
-            assert status == 302, status
-
-
-def code_now(device, steps_ahead: int = 0) -> str:
-    from django_otp.oath import totp
-
-    return f"{totp(device.secret(), step=device.step, digits=6, drift=steps_ahead):06d}"
+        assert status == 302, status
 
 
 # The measurements
@@ -336,7 +279,7 @@ def bench_login_page(port, args) -> Row:
         concurrency=args.concurrency,
     )
     sizes = [
-        len(Browser(port).request(path)[2].encode()) for path in ("/inloggen/", "/bench/login/")
+        len(browser_on(port).request(path)[2].encode()) for path in ("/inloggen/", "/bench/login/")
     ]
     return Row(
         "login page GET",
@@ -356,7 +299,7 @@ def bench_password_step(port, args, user) -> Row:
 
     from accounts.hashers import ZorgPortaalArgon2PasswordHasher as Hasher
 
-    browser = Browser(port)
+    browser = browser_on(port)
     browser.request("/inloggen/")
     cookie = f"{settings.CSRF_COOKIE_NAME}={browser.cookie(settings.CSRF_COOKIE_NAME)}"
     body = urllib.parse.urlencode(
@@ -443,8 +386,8 @@ def login_overhead_ms(organisation, role, repeat: int = 100) -> float:
 def bench_chat_poll(port, args, user, device) -> Row:
     from verification.models import Message
 
-    browser = Browser(port)
-    browser.log_in(user, code_device=device)
+    browser = browser_on(port)
+    log_in(browser, user, code_device=device)
     status, location, _ = browser.request("/verificatie/chat/starten/", {})
     assert status == 302 and "/verificatie/chat/" in location, (status, location)
     pk = int(re.search(r"/chat/(\d+)/", location).group(1))
@@ -477,8 +420,8 @@ def bench_chat_poll(port, args, user, device) -> Row:
 
 
 def enrolment_browser(port, user) -> Browser:
-    browser = Browser(port)
-    browser.log_in(user)  # no second factor yet: "Authenticatiemiddel kiezen"
+    browser = browser_on(port)
+    log_in(browser, user)  # no second factor yet: "Authenticatiemiddel kiezen"
     assert browser.request("/registreren/app/")[0] == 200
     return browser
 
@@ -662,10 +605,14 @@ def queries_per_page(organisation, role) -> list[tuple[str, str, int, int]]:
     from accounts import invitations
     from accounts.models import Invitation, User
     from tokens.models import AppDevice
+    from tokens.testing import device_code
     from verification.models import Message
 
     address = f"journey-{secrets.token_hex(3)}@example.org"
-    invitations.invitations_create(text=address, organisation=organisation, role=role)
+    # With a name, as the servicedesk invites: without one the password page asks for it.
+    invitations.invitations_create(
+        text=f"Bench Persoon <{address}>", organisation=organisation, role=role
+    )
     invitation = Invitation.objects.get(email=address)
     token = invitation.new_token()
     invitation.save(update_fields=["token_hash", "link_salt"])
@@ -697,7 +644,7 @@ def queries_per_page(organisation, role) -> list[tuple[str, str, int, int]]:
     step("choose factor", "get", "/registreren/authenticatiemiddel/")
     step("token page", "get", "/registreren/token/")
     step("app page with QR code", "get", "/registreren/app/")
-    step("app confirmed", "post", "/registreren/app/", {"code": code_now(device())})
+    step("app confirmed", "post", "/registreren/app/", {"code": device_code(device())})
     step("account made", "get", "/registreren/klaar/")
     step("verification page", "get", "/verificatie/")
     chat = step("chat started", "post", "/verificatie/chat/starten/")
@@ -722,7 +669,7 @@ def queries_per_page(organisation, role) -> list[tuple[str, str, int, int]]:
         "code given",
         "post",
         "/inloggen/code/",
-        {"device": device().persistent_id, "code": code_now(device(), steps_ahead=1)},
+        {"device": device().persistent_id, "code": device_code(device(), drift=1)},
     )
     step("portal after login", "get", "/portaal/")
     return rows

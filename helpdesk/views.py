@@ -228,7 +228,7 @@ def _check_in_chat(request, conversation, form) -> VerificationCode | None:
     """The person's code if the agent typed it right; else the reason goes on the form."""
     if not form.is_valid():
         return None
-    check = services.code_check(
+    check = services.verification_code_check(
         person=conversation.person,
         code=form.cleaned_data["code"],
         agent=request.user,
@@ -321,7 +321,7 @@ def phone(request):
         # Someone this agent does not serve is looked up like an address without an account:
         # the same answer, counted against the agent, and their code stays untouched.
         person = agents.people_served_by(request.user).filter(email=email).first()
-        check = services.code_check(
+        check = services.verification_code_check(
             person=person,
             code=form.cleaned_data["code"],
             agent=request.user,

@@ -19,12 +19,13 @@ from tokens import services as token_services
 from tokens.codes import step_up_confirm
 from tokens.forms import OneTimeCodeForm
 from tokens.models import AzureCsvImport
+from zorgportaal.http import AuthenticatedHttpRequest
 from zorgportaal.requests import safe_next
 from zorgportaal.stepup import fresh_second_factor_in_portal
 
 
 @never_cache
-def overview(request):
+def overview(request: AuthenticatedHttpRequest):
     """Linked authenticators: add one, or remove one while another remains."""
     devices = [d for d in token_services.device_list(user=request.user) if d.confirmed]
     return render(request, "myaccount/overview.html", {"devices": devices, "tab": "overview"})
@@ -32,7 +33,7 @@ def overview(request):
 
 @sensitive_post_parameters("code")
 @never_cache
-def confirm_code(request):
+def confirm_code(request: AuthenticatedHttpRequest):
     """Step-up: a current code before authenticators change; an open session is not enough."""
     devices = list(devices_for_user(request.user, confirmed=True))
     form = OneTimeCodeForm(request.POST or None, devices=devices)
@@ -53,12 +54,12 @@ def confirm_code(request):
 
 @require_POST
 @fresh_second_factor_in_portal
-def remove_factor(request, persistent_id):
+def remove_factor(request: AuthenticatedHttpRequest, persistent_id: str):
     """Remove an authenticator; never the last one, or the account could not log in."""
     device = Device.from_persistent_id(persistent_id)
     if device is None or device.user_id != request.user.pk or not device.confirmed:
         raise Http404
-    if not token_services.device_remove(device, request=request, keep_one=True):
+    if not token_services.device_remove(device, request=request):
         messages.error(
             request,
             _("Dit is uw enige authenticatiemiddel. Voeg eerst een ander toe."),

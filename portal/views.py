@@ -3,11 +3,12 @@
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from zorgportaal.http import AuthenticatedHttpRequest
 from zorgportaal.models import Service
 
 
 @never_cache
-def dashboard(request):
+def dashboard(request: AuthenticatedHttpRequest):
     """The portal (manual 2.7), for people through every step of the journey."""
     user = request.user
     context = {

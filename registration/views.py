@@ -30,8 +30,8 @@ def _problem_page(request, problem: invitations.InvitationProblem):
     return render(
         request,
         "registration/invitation_problem.html",
-        {"reason": problem.code},
-        status=PROBLEM_STATUS[problem.code],
+        {"reason": problem.reason},
+        status=PROBLEM_STATUS[problem.reason],
     )
 
 

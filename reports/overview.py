@@ -121,8 +121,9 @@ def _row(name, organisation_id, numbers) -> FunnelRow:
     )
 
 
-def stuck(queryset, cutoff: datetime) -> list[dict]:
-    """Per step: how many stand still there since before `cutoff`, and the first of them."""
+def stuck(queryset, cutoff: datetime, now: datetime) -> list[dict]:
+    """Per step: how many stand still there since before `cutoff`, and the first of them with
+    their invitation's status at `now`."""
     totals = queryset.aggregate(
         **{step: Count("pk", filter=stuck_condition(step, cutoff)) for step, _label in STUCK_AT}
     )
@@ -133,12 +134,14 @@ def stuck(queryset, cutoff: datetime) -> list[dict]:
         )
         people = list(
             queryset.filter(stuck_condition(step, cutoff))
+            .with_status(now)
             .select_related("organisation", "user")
             .order_by(since, "pk")[:STUCK_LIST_LIMIT]
         )
         for invitation in people:
             invitation.stuck_since = getattr(invitation, since)
             invitation.can_resend = step in ("invited", "opened")
+            invitation.status_label = Invitation.Status(invitation.status).label
         groups.append(
             {
                 "step": step,
@@ -231,7 +234,7 @@ def overview_view(model_admin):
             "rows": rows,
             "total": total,
             "funnel_chart": funnel_chart(total),
-            "stuck": stuck(queryset, now - timedelta(days=days)),
+            "stuck": stuck(queryset, now - timedelta(days=days), now),
             "queue": queue,
             "verification_chart": day_chart(queue["verifications"]),
             "can_resend": model_admin.has_add_permission(request),

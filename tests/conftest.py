@@ -1,16 +1,28 @@
-"""Shared fixtures: named people and things, a clock, mail and the database under test."""
+"""Shared fixtures: named people and things, a clock, mail and the database under test.
+
+Each is defined here once; the plain helpers they use are in tests/support.py.
+"""
 
 import os
-import re
+import time
 
 import pytest
+import time_machine
 from django.core import mail
 
 from accounts.models import Invitation, Organisation, Role, User
+from tests.support import (
+    GOOD_PASSWORD,
+    give_app,
+    link_from_mail,
+    log_in,
+    logged_in,
+    make_agent,
+    unverify,
+    with_app,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
-
-GOOD_PASSWORD = "paarse olifant danst op het dak"
 
 
 @pytest.fixture(autouse=True)
@@ -66,13 +78,6 @@ def invite(organisation, role, django_capture_on_commit_callbacks):
     return make
 
 
-def link_from_mail(message) -> str:
-    """The registration link's path, read from the plain-text body as a person would."""
-    match = re.search(r"https://portaal\.example\.nl(/uitnodiging/[^/\s]+/)", message.body)
-    assert match, message.body
-    return match.group(1)
-
-
 @pytest.fixture
 def registered_client(client, invite):
     """A session that opened its link and chose a password: at "Authenticatiemiddel kiezen"."""
@@ -85,19 +90,10 @@ def registered_client(client, invite):
     return client
 
 
-def totp_now(device, *, offset_steps: int = 0) -> str:
-    """The code the person's app or token shows now, computed from the device's secret."""
-    from django_otp.oath import totp
-
-    return f"{totp(device.secret(), step=device.step, digits=6, drift=offset_steps):06d}"
-
-
 @pytest.fixture
 def person(organisation, role):
     """Anna: registered, verified by the helpdesk, with a confirmed authenticator app."""
     from django.utils import timezone
-
-    from tokens.models import AppDevice
 
     user = User.objects.create_user(
         "anna.devries@delinde.example",
@@ -108,29 +104,56 @@ def person(organisation, role):
         role=role,
         identity_verified_at=timezone.now(),
     )
-    user.app = AppDevice.objects.create(user=user, name="Authenticator-app", confirmed=True)
-    return user
+    return with_app(user)
 
 
-def log_in(client, user, *, device=None, password=GOOD_PASSWORD):
-    """Walk the login: password, then the code of the person's (first) device."""
-    device = device or user.app
-    client.post("/inloggen/", {"email": user.email, "password": password})
-    return client.post(
-        "/inloggen/code/", {"device": device.persistent_id, "code": totp_now(device)}
-    )
+@pytest.fixture
+def unverified(person):
+    """Anna, registered through an invitation but not yet verified by the helpdesk."""
+    return unverify(person)
 
 
-def give_app(user):
-    """A verified person with a confirmed authenticator app, ready to log in."""
-    from django.utils import timezone
+@pytest.fixture
+def open_helpdesk(settings):
+    """The helpdesk is open whenever the test runs (the real hours are tested on their own)."""
+    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
+    settings.HELPDESK_HOLIDAYS = ""
 
-    from tokens.models import AppDevice
 
-    user.identity_verified_at = user.identity_verified_at or timezone.now()
-    user.save(update_fields=["identity_verified_at"])
-    user.app = AppDevice.objects.create(user=user, name="Authenticator-app", confirmed=True)
-    return user
+@pytest.fixture
+def agent(organisation):
+    """Sanne of the helpdesk, serving Anna's organisation (De Linde), with an app."""
+    return make_agent(serves=[organisation])
+
+
+@pytest.fixture
+def console(agent):
+    """The helpdesk console: the agent, logged in with both factors."""
+    return logged_in(agent)
+
+
+@pytest.fixture
+def clock():
+    """Time stands still 5 s into a minute (so 5 s into a 30 s and a 60 s time step): the codes
+    do not change while a test runs. `clock.shift(seconds)` moves on."""
+    now = int(time.time())
+    with time_machine.travel(now - now % 60 + 5, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def administrator(db):
+    """An administrator: a superuser with an authenticator app."""
+    return give_app(User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD))
+
+
+@pytest.fixture
+def admin_client(administrator):
+    """The administrator in a browser of their own, logged in with both factors (the journey
+    gate lets pytest-django's forced login no further); `admin_client.user` is who."""
+    client = logged_in(administrator)
+    client.user = administrator
+    return client
 
 
 @pytest.fixture

@@ -6,29 +6,15 @@ The shared Redis on 6379 is never touched. The server keeps nothing on disk.
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 
 import pytest
 import redis
 
+from bench.browser import free_port
+from tests.support import wait_for
+
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def wait_for(condition, message: str, *, seconds: float = 10.0):
-    """Poll `condition` until it holds; fail with `message` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

@@ -14,7 +14,6 @@ import email
 import email.policy
 import ipaddress
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+
+from bench.browser import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,12 +88,6 @@ def main() -> None:
 
 
 # The side of the test
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

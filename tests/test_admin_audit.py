@@ -12,11 +12,10 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 
 from accounts import admin_audit
 from accounts.models import Organisation, User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD
 from tokens.models import HardwareToken
 from tokens.testing import inventory_token
 from zorgportaal.models import AuditEvent
@@ -129,19 +128,6 @@ def admin_events() -> list[AuditEvent]:
 
 
 @pytest.fixture
-def administrator():
-    return give_app(User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD))
-
-
-@pytest.fixture
-def admin_console(administrator) -> Client:
-    client = Client()
-    log_in(client, administrator)
-    assert client.get("/admin/").status_code == 200
-    return client
-
-
-@pytest.fixture
 def kees(organisation, role):
     return User.objects.create_user(
         "kees@delinde.example",
@@ -161,9 +147,9 @@ def helpdesk_permission() -> Permission:
 
 
 def test_granting_superuser_is_audited_with_actor_subject_and_the_flag(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
-    change_user(admin_console, kees, is_superuser="on")
+    change_user(admin_client, kees, is_superuser="on")
 
     assert User.objects.get(pk=kees.pk).is_superuser
     event = only_event("account.changed_by_administrator")
@@ -173,8 +159,8 @@ def test_granting_superuser_is_audited_with_actor_subject_and_the_flag(
     assert event.details == {"changed": {"is_superuser": [False, True]}}
 
 
-def test_granting_staff_is_audited(admin_console, administrator, kees):
-    change_user(admin_console, kees, is_staff="on")
+def test_granting_staff_is_audited(admin_client, administrator, kees):
+    change_user(admin_client, kees, is_staff="on")
 
     event = only_event("account.changed_by_administrator")
     assert_by(event, administrator)
@@ -182,9 +168,9 @@ def test_granting_staff_is_audited(admin_console, administrator, kees):
 
 
 def test_granting_the_helpdesk_permission_through_the_widget_is_audited(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
-    change_user(admin_console, kees, user_permissions=[str(helpdesk_permission().pk)])
+    change_user(admin_client, kees, user_permissions=[str(helpdesk_permission().pk)])
 
     assert kees.has_perm("verification.helpdesk")
     event = only_event("account.changed_by_administrator")
@@ -195,12 +181,12 @@ def test_granting_the_helpdesk_permission_through_the_widget_is_audited(
     }
 
 
-def test_adding_and_removing_a_group_is_audited(admin_console, administrator, kees):
+def test_adding_and_removing_a_group_is_audited(admin_client, administrator, kees):
     helpdesk = Group.objects.create(name="Helpdesk")
     servicedesk = Group.objects.create(name="Servicedesk")
     kees.groups.add(servicedesk)
 
-    change_user(admin_console, kees, groups=[str(helpdesk.pk)])
+    change_user(admin_client, kees, groups=[str(helpdesk.pk)])
 
     assert list(User.objects.get(pk=kees.pk).groups.all()) == [helpdesk]
     event = only_event("account.changed_by_administrator")
@@ -210,8 +196,8 @@ def test_adding_and_removing_a_group_is_audited(admin_console, administrator, ke
     }
 
 
-def test_changing_the_email_address_is_audited_with_old_and_new(admin_console, administrator, kees):
-    change_user(admin_console, kees, email="k.smit@delinde.example")
+def test_changing_the_email_address_is_audited_with_old_and_new(admin_client, administrator, kees):
+    change_user(admin_client, kees, email="k.smit@delinde.example")
 
     event = only_event("account.changed_by_administrator")
     assert_by(event, administrator)
@@ -222,8 +208,8 @@ def test_changing_the_email_address_is_audited_with_old_and_new(admin_console, a
     }
 
 
-def test_deactivating_an_account_is_audited(admin_console, administrator, kees):
-    change_user(admin_console, kees, is_active=None)
+def test_deactivating_an_account_is_audited(admin_client, administrator, kees):
+    change_user(admin_client, kees, is_active=None)
 
     assert not User.objects.get(pk=kees.pk).is_active
     event = only_event("account.changed_by_administrator")
@@ -231,11 +217,11 @@ def test_deactivating_an_account_is_audited(admin_console, administrator, kees):
     assert event.details == {"changed": {"is_active": [True, False]}}
 
 
-def test_several_changes_in_one_save_are_one_event(admin_console, administrator, kees):
+def test_several_changes_in_one_save_are_one_event(admin_client, administrator, kees):
     oost = Organisation.objects.create(name="Zorggroep Oost")
 
     change_user(
-        admin_console,
+        admin_client,
         kees,
         is_staff="on",
         last_name="Bakker",
@@ -254,16 +240,16 @@ def test_several_changes_in_one_save_are_one_event(admin_console, administrator,
     }
 
 
-def test_a_save_without_changes_writes_no_event(admin_console, kees):
-    change_user(admin_console, kees)
+def test_a_save_without_changes_writes_no_event(admin_client, kees):
+    change_user(admin_client, kees)
 
     assert admin_events() == []
 
 
-def test_the_password_hash_is_never_in_a_change_event(admin_console, kees):
+def test_the_password_hash_is_never_in_a_change_event(admin_client, kees):
     stored_hash = User.objects.get(pk=kees.pk).password
 
-    change_user(admin_console, kees, is_staff="on")
+    change_user(admin_client, kees, is_staff="on")
 
     event = only_event("account.changed_by_administrator")
     assert "password" not in str(event.details)
@@ -271,12 +257,12 @@ def test_the_password_hash_is_never_in_a_change_event(admin_console, kees):
 
 
 def test_setting_a_password_on_the_admins_password_page_is_audited_without_the_password(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
     old_hash = User.objects.get(pk=kees.pk).password
 
     submit(
-        admin_console,
+        admin_client,
         f"{USERS}{kees.pk}/password/",
         "user_form",
         password1=NEW_PASSWORD,
@@ -294,10 +280,10 @@ def test_setting_a_password_on_the_admins_password_page_is_audited_without_the_p
 
 
 def test_disabling_password_login_on_the_password_page_is_audited(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
     submit(
-        admin_console,
+        admin_client,
         f"{USERS}{kees.pk}/password/",
         "user_form",
         usable_password="false",
@@ -311,8 +297,8 @@ def test_disabling_password_login_on_the_password_page_is_audited(
     assert event.details == {}
 
 
-def test_a_refused_password_form_writes_no_event(admin_console, kees):
-    response = admin_console.post(
+def test_a_refused_password_form_writes_no_event(admin_client, kees):
+    response = admin_client.post(
         f"{USERS}{kees.pk}/password/",
         {"usable_password": "true", "password1": NEW_PASSWORD, "password2": "iets anders"},
     )
@@ -322,9 +308,9 @@ def test_a_refused_password_form_writes_no_event(admin_console, kees):
     assert admin_events() == []
 
 
-def test_creating_an_account_in_the_admin_is_audited(admin_console, administrator):
+def test_creating_an_account_in_the_admin_is_audited(admin_client, administrator):
     submit(
-        admin_console,
+        admin_client,
         f"{USERS}add/",
         "user_form",
         email="nieuw@topicus.example",
@@ -342,11 +328,11 @@ def test_creating_an_account_in_the_admin_is_audited(admin_console, administrato
 
 
 def test_deleting_an_account_is_audited_and_the_event_keeps_the_address(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
     kees.groups.add(Group.objects.create(name="Helpdesk"))
 
-    response = admin_console.post(f"{USERS}{kees.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"{USERS}{kees.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=kees.pk).exists()
@@ -358,8 +344,8 @@ def test_deleting_an_account_is_audited_and_the_event_keeps_the_address(
     assert event.details["state"]["email"] == "kees@delinde.example"
 
 
-def test_an_administrator_deleting_their_own_account_leaves_the_event(admin_console, administrator):
-    response = admin_console.post(f"{USERS}{administrator.pk}/delete/", {"post": "yes"})
+def test_an_administrator_deleting_their_own_account_leaves_the_event(admin_client, administrator):
+    response = admin_client.post(f"{USERS}{administrator.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=administrator.pk).exists()
@@ -370,11 +356,11 @@ def test_an_administrator_deleting_their_own_account_leaves_the_event(admin_cons
 
 
 def test_deleting_several_accounts_with_the_bulk_action_audits_each(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
     bert = User.objects.create_user("bert@delinde.example", GOOD_PASSWORD)
 
-    response = admin_console.post(
+    response = admin_client.post(
         USERS,
         {"action": "delete_selected", "_selected_action": [kees.pk, bert.pk], "post": "yes"},
     )
@@ -394,13 +380,13 @@ def test_deleting_several_accounts_with_the_bulk_action_audits_each(
 
 
 def test_changing_a_groups_permissions_is_audited_with_its_members(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
     group = Group.objects.create(name="Helpdesk")
     kees.groups.add(group)
 
     submit(
-        admin_console,
+        admin_client,
         f"{GROUPS}{group.pk}/change/",
         "group_form",
         permissions=[str(helpdesk_permission().pk)],
@@ -416,9 +402,9 @@ def test_changing_a_groups_permissions_is_audited_with_its_members(
     }
 
 
-def test_creating_a_group_in_the_admin_is_audited(admin_console, administrator):
+def test_creating_a_group_in_the_admin_is_audited(admin_client, administrator):
     submit(
-        admin_console,
+        admin_client,
         f"{GROUPS}add/",
         "group_form",
         name="Helpdesk",
@@ -431,23 +417,23 @@ def test_creating_a_group_in_the_admin_is_audited(admin_console, administrator):
     assert event.details["changed"]["permissions"]["added"] == ["verification.helpdesk"]
 
 
-def test_saving_a_group_unchanged_writes_no_event(admin_console):
+def test_saving_a_group_unchanged_writes_no_event(admin_client):
     group = Group.objects.create(name="Helpdesk")
     group.permissions.add(helpdesk_permission())
 
-    submit(admin_console, f"{GROUPS}{group.pk}/change/", "group_form")
+    submit(admin_client, f"{GROUPS}{group.pk}/change/", "group_form")
 
     assert admin_events() == []
 
 
 def test_deleting_a_group_is_audited_with_its_permissions_and_members(
-    admin_console, administrator, kees
+    admin_client, administrator, kees
 ):
     group = Group.objects.create(name="Helpdesk")
     group.permissions.add(helpdesk_permission())
     kees.groups.add(group)
 
-    response = admin_console.post(f"{GROUPS}{group.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"{GROUPS}{group.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not Group.objects.exists()
@@ -460,10 +446,10 @@ def test_deleting_a_group_is_audited_with_its_permissions_and_members(
     }
 
 
-def test_deleting_groups_with_the_bulk_action_audits_each(admin_console, administrator):
+def test_deleting_groups_with_the_bulk_action_audits_each(admin_client, administrator):
     groups = [Group.objects.create(name=name) for name in ("Helpdesk", "Servicedesk")]
 
-    response = admin_console.post(
+    response = admin_client.post(
         GROUPS,
         {"action": "delete_selected", "_selected_action": [g.pk for g in groups], "post": "yes"},
     )
@@ -477,11 +463,11 @@ def test_deleting_groups_with_the_bulk_action_audits_each(admin_console, adminis
 
 
 def test_deleting_an_inventory_token_is_audited_with_serial_and_organisation(
-    admin_console, administrator, organisation
+    admin_client, administrator, organisation
 ):
     token = inventory_token("1000000101", organisation=organisation)
 
-    response = admin_console.post(f"{TOKENS}{token.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(f"{TOKENS}{token.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not HardwareToken.objects.exists()
@@ -490,10 +476,10 @@ def test_deleting_an_inventory_token_is_audited_with_serial_and_organisation(
     assert event.details == {"serial": "1000000101", "organisation": organisation.name}
 
 
-def test_deleting_tokens_with_the_bulk_action_audits_each(admin_console, organisation):
+def test_deleting_tokens_with_the_bulk_action_audits_each(admin_client, organisation):
     tokens = [inventory_token(serial, organisation=organisation) for serial in ("101", "102")]
 
-    admin_console.post(
+    admin_client.post(
         TOKENS,
         {"action": "delete_selected", "_selected_action": [t.pk for t in tokens], "post": "yes"},
     )

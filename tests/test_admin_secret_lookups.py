@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD
 from verification import services as verification
 from verification.models import VerificationCode
 from zorgportaal.admin_site import SECRET_FIELDS, SecretLookupsRefused, ZorgPortaalAdminSite
@@ -49,15 +49,6 @@ def changelist(model) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
-@pytest.fixture
-def superuser_client(client):
-    """An administrator with every right, logged in with both factors."""
-    superuser = User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD)
-    log_in(client, give_app(superuser))
-    assert client.get("/admin/").status_code == 200
-    return client
-
-
 def test_every_admin_on_the_site_refuses_secret_lookups():
     for model, model_admin in admin.site._registry.items():
         assert isinstance(model_admin, SecretLookupsRefused), model
@@ -70,12 +61,10 @@ def test_every_secret_field_named_exists():
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
-def test_no_change_list_filters_on_a_secret_field_or_through_a_relation_to_one(
-    superuser_client, model
-):
+def test_no_change_list_filters_on_a_secret_field_or_through_a_relation_to_one(admin_client, model):
     for path in secret_lookups(model):
         for lookup in (path, f"{path}__startswith", f"{path}__lt", f"{path}__in"):
-            response = superuser_client.get(f"{changelist(model)}?{lookup}=x")
+            response = admin_client.get(f"{changelist(model)}?{lookup}=x")
             assert response.status_code == 400, lookup
             assert "Dit verzoek kunnen we niet verwerken" in response.content.decode()
 
@@ -87,15 +76,15 @@ def test_the_walk_finds_the_known_secrets():
     )
 
 
-def test_the_right_code_and_a_wrong_code_get_the_same_refusal(superuser_client, person):
+def test_the_right_code_and_a_wrong_code_get_the_same_refusal(admin_client, person):
     code = verification.code_current(user=person).code
     wrong = f"{(int(code) + 1) % 10_000:04d}"
     url = changelist(VerificationCode)
-    right_answer = superuser_client.get(f"{url}?code={code}")
-    wrong_answer = superuser_client.get(f"{url}?code={wrong}")
+    right_answer = admin_client.get(f"{url}?code={code}")
+    wrong_answer = admin_client.get(f"{url}?code={wrong}")
     assert right_answer.status_code == wrong_answer.status_code == 400
     assert right_answer.content == wrong_answer.content
-    assert superuser_client.get(f"{url}?user__verification_codes__code={code}").status_code == 400
+    assert admin_client.get(f"{url}?user__verification_codes__code={code}").status_code == 400
 
 
 def test_an_admin_that_would_search_a_secret_fails_the_system_check():
@@ -107,23 +96,23 @@ def test_an_admin_that_would_search_a_secret_fails_the_system_check():
     ]
 
 
-def test_the_audit_export_refuses_a_secret_lookup_too(superuser_client):
+def test_the_audit_export_refuses_a_secret_lookup_too(admin_client):
     export = reverse("admin:zorgportaal_auditevent_export")
-    assert superuser_client.get(f"{export}?actor__password__startswith=x").status_code == 400
+    assert admin_client.get(f"{export}?actor__password__startswith=x").status_code == 400
 
 
-def test_the_filters_in_the_sidebar_still_work(superuser_client, person, organisation):
+def test_the_filters_in_the_sidebar_still_work(admin_client, person, organisation):
     verification.code_current(user=person)
     url = changelist(VerificationCode)
-    assert "1 verificatiecode" in superuser_client.get(url).content.decode()
-    ended = superuser_client.get(f"{url}?end_reason=used")
+    assert "1 verificatiecode" in admin_client.get(url).content.decode()
+    ended = admin_client.get(f"{url}?end_reason=used")
     assert ended.status_code == 200
     assert "0 verificatiecodes" in ended.content.decode()
 
     User.objects.create_user("elders@example.org", GOOD_PASSWORD)
-    users = superuser_client.get(f"{changelist(User)}?organisation__id__exact={organisation.pk}")
+    users = admin_client.get(f"{changelist(User)}?organisation__id__exact={organisation.pk}")
     assert users.status_code == 200
     assert person.email in users.content.decode()
     assert "elders@example.org" not in users.content.decode()
-    searched = superuser_client.get(f"{changelist(User)}?q=anna")
+    searched = admin_client.get(f"{changelist(User)}?q=anna")
     assert person.email in searched.content.decode()

@@ -13,8 +13,8 @@ from django.core import mail
 from django.test import Client
 
 from accounts.password_reset import password_reset_mails_send_due
-from tests.conftest import GOOD_PASSWORD, log_in
-from verification.services import code_check
+from tests.support import GOOD_PASSWORD, log_in
+from verification.services import verification_code_check
 from zorgportaal import throttle
 from zorgportaal.models import AuditEvent, Throttle
 from zorgportaal.security import LINK_POLICY
@@ -75,7 +75,7 @@ def test_300_throttled_reset_requests_add_three_rows_and_no_mail(settings, perso
 
 def test_300_throttled_helpdesk_code_checks_add_three_rows(servicedesk):
     def check():
-        return code_check(
+        return verification_code_check(
             person=None, code="0000", agent=servicedesk, request=None, channel="phone"
         )
 

@@ -13,8 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in, totp_now
+from tests.support import GOOD_PASSWORD, give_app, log_in
 from tokens.models import AppDevice
+from tokens.testing import device_code
 from zorgportaal import audit
 from zorgportaal.admin import neutralise
 from zorgportaal.models import AuditEvent
@@ -38,13 +39,13 @@ def test_a_whole_journey_leaves_exactly_these_events(client, invite):
     )
     client.get("/registreren/app/")
     device = AppDevice.objects.get()
-    client.post("/registreren/app/", {"code": totp_now(device)})
+    client.post("/registreren/app/", {"code": device_code(device)})
     client.post("/uitloggen/")
     anna = User.objects.get(email="anna.devries@delinde.example")
     anna.identity_verified_at = timezone.now()  # the helpdesk's part has its own tests
     anna.save(update_fields=["identity_verified_at"])
     client.post("/inloggen/", {"email": anna.email, "password": GOOD_PASSWORD})
-    code = totp_now(device, offset_steps=1)  # the code of the app step may not be used twice
+    code = device_code(device, drift=1)  # the code of the app step may not be used twice
     client.post("/inloggen/code/", {"device": device.persistent_id, "code": code})
     assert client.get("/portaal/").status_code == 200
     client.post("/uitloggen/")
@@ -111,6 +112,26 @@ def test_a_helpdesk_agent_is_recorded_as_helpdesk():
     assert audit.record("test.event", actor=agent).actor_role == "helpdesk"
 
 
+def test_record_and_record_many_write_the_same_fields_for_the_same_input(person, rf):
+    request = rf.get("/", REMOTE_ADDR="203.0.113.7")
+    request.user, request.id = person, "req-42"
+    facts = {"organisation": "De Linde", "note": "nul\x00teken", "serials": ("1", "2")}
+    email = "nieuw@delinde.example"
+    audit.record("test.event", request=request, subject_email=email, success=False, **facts)
+    audit.record_many("test.event", request=request, subject_emails=[email], success=False, **facts)
+    fields = [
+        f.attname for f in AuditEvent._meta.concrete_fields if f.name not in ("id", "created_at")
+    ]
+    one, many = AuditEvent.objects.order_by("id").values(*fields)
+    assert one == many
+    assert (one["actor_id"], one["client_ip"], one["request_id"]) == (
+        person.pk,
+        "203.0.113.7",
+        "req-42",
+    )
+    assert one["details"] == {"organisation": "De Linde", "note": "nulteken", "serials": ["1", "2"]}
+
+
 def test_events_cannot_be_changed_or_deleted_through_the_model():
     event = audit.record("test.event", subject_email="a@example.org")
     event.event = "iets anders"
@@ -164,14 +185,6 @@ def test_deleting_an_account_unlinks_its_events_and_keeps_them(organisation):
 
 
 # The administrators' view
-
-
-@pytest.fixture
-def admin_client(client):
-    admin = User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD)
-    log_in(client, give_app(admin))
-    client.user = admin
-    return client
 
 
 def test_not_even_a_superuser_can_add_change_or_delete_events(admin_client):

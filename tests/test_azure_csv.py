@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokens.azure_csv import AzureCsvError, CsvProblem, TokenRow, parse_azure_csv
+from tokens.testing import seed_of
 
 CORPUS = Path(__file__).parent / "csv_corpus"
 HEADER = "upn,serial number,secret key,time interval,manufacturer,model"
@@ -66,10 +67,6 @@ def token_file(count: int, *, first_serial: int = 1) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def b32(text: str) -> bytes:
-    return base64.b32decode(text + "=" * (-len(text) % 8))
-
-
 # What real files look like
 
 
@@ -79,7 +76,7 @@ def test_it_reads_microsofts_example_file():
             line=2,
             upn="jan.jansen@example.org",
             serial="1000000101",
-            secret=b32("QB53ARG7HAHQJFPGBSG2GUUP7XU3CFDM"),
+            secret=seed_of("QB53ARG7HAHQJFPGBSG2GUUP7XU3CFDM"),
             interval=30,
             manufacturer="Feitian",
             model="OTP c200",
@@ -88,7 +85,7 @@ def test_it_reads_microsofts_example_file():
             line=3,
             upn="",
             serial="1000000102",
-            secret=b32("ZI2U6JIOQ7ZE6RJM2UGASMDWZ34VJHKE"),
+            secret=seed_of("ZI2U6JIOQ7ZE6RJM2UGASMDWZ34VJHKE"),
             interval=60,
             manufacturer="Feitian",
             model="OTP c200",
@@ -97,7 +94,7 @@ def test_it_reads_microsofts_example_file():
             line=4,
             upn="beheer@example.org",
             serial="1000000103",
-            secret=b32("QZIP4F5TVY2MWRXRPVUZB4RTP3ZXFN6LGYE35MHN3S64INY43ZUA"),
+            secret=seed_of("QZIP4F5TVY2MWRXRPVUZB4RTP3ZXFN6LGYE35MHN3S64INY43ZUA"),
             interval=30,
             manufacturer="Token2",
             model="C202",
@@ -116,7 +113,7 @@ def test_it_reads_the_token2_style_file_with_timeinterval_and_empty_upn():
             line=2,
             upn="",
             serial="60234567",
-            secret=b32("YL7WGPZUN5MN5BAQIMNX3IAFRXBDF3YG"),
+            secret=seed_of("YL7WGPZUN5MN5BAQIMNX3IAFRXBDF3YG"),
             interval=30,
             manufacturer="Token2",
             model="C202",
@@ -125,7 +122,7 @@ def test_it_reads_the_token2_style_file_with_timeinterval_and_empty_upn():
             line=3,
             upn="",
             serial="60234568",
-            secret=b32("SPK37JUQFGD4LP63TSVKNTLWYWQ4ESD5"),
+            secret=seed_of("SPK37JUQFGD4LP63TSVKNTLWYWQ4ESD5"),
             interval=30,
             manufacturer="Token2",
             model="C202",
@@ -160,7 +157,7 @@ def test_it_reads_quoted_fields_and_a_spaced_lower_case_padded_secret():
     assert first.model == "OTP c200, zwart"
     assert first.serial == "0002000004"
     assert len(first.secret) == 16  # 26 Base32 characters: just enough
-    assert first.secret == b32(secret(4, 16))
+    assert first.secret == seed_of(secret(4, 16))
     assert (second.upn, second.serial, second.model) == ("", "0002000005", "")
 
 

@@ -6,14 +6,12 @@ app. Before, `identity_verified_at` survived the reset and that someone reached 
 """
 
 import re
-import time
 
 import pytest
-import time_machine
 from django.core import mail
 from django.test import Client
 
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, log_in
 from tokens.models import AppDevice
 from tokens.testing import device_code
 from verification import services as verification
@@ -22,31 +20,6 @@ from zorgportaal.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 ATTACKER_PASSWORD = "het wachtwoord van de meelezer"
-
-
-@pytest.fixture
-def clock():
-    """Codes stay the same while a test runs: 5 s into a 30-second step."""
-    now = int(time.time())
-    with time_machine.travel(now - now % 30 + 5, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def agent(django_user_model, organisation):
-    agent = django_user_model.objects.create_user("sanne@topicus.example", "x", is_staff=True)
-    agent.serves_all_organisations = True
-    agent.save()
-    return agent
-
-
-@pytest.fixture
-def admin_client(django_user_model):
-    """A superuser logged in with both factors."""
-    admin = django_user_model.objects.create_superuser("beheerder@topicus.example", GOOD_PASSWORD)
-    client = Client()
-    log_in(client, give_app(admin))
-    return client
 
 
 def helpdesk_reset(person, agent, capture):

@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, give_app, log_in, unverify
 from tokens.testing import inventory_token
 from verification.models import Conversation
 from zorgportaal.models import Throttle
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")),
@@ -105,12 +105,6 @@ def post(client, url, data, **extra):
     response = client.post(url, data, **extra)
     no_server_error(response, data)
     return response
-
-
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
 
 
 # Anonymous forms
@@ -267,8 +261,7 @@ def test_mijn_account_forms(person):
 
 
 def test_chat(person):
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+    unverify(person)
     client = Client()
     log_in(client, person)
     client.post("/verificatie/chat/starten/")

@@ -17,13 +17,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
-from tests.test_verification_postgres import at_once
+from tests.support import GOOD_PASSWORD, at_once, make_agent
 from verification import services
 from verification.models import CODE_DIGITS, VerificationCode
 from zorgportaal.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 PHONE = "/helpdesk/telefonisch/"
 WRONG_PAIR = "Dit e-mailadres en deze code horen niet bij elkaar"
@@ -32,38 +31,16 @@ VICTIM_CODE = "9999"  # the guesses below count up from 0000 and never reach it
 
 
 @pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-@pytest.fixture(autouse=True)
 def codes_that_are_never_guessed(monkeypatch):
     """Every new code is 9999, so a guess can never be right by luck: the tests count guesses."""
     monkeypatch.setattr(services, "new_code", lambda: VICTIM_CODE)
 
 
-def make_agent(email, first_name):
-    """A central servicedesk agent: serves everyone, their own account included."""
-    from django.contrib.auth.models import Permission
-
-    agent = User.objects.create_user(
-        email,
-        GOOD_PASSWORD,
-        is_staff=True,
-        first_name=first_name,
-        last_name="Bakker",
-        serves_all_organisations=True,
-    )
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    return give_app(agent)
-
-
 @pytest.fixture
-def agent():
-    return make_agent("sanne@topicus.example", "Sanne")
+def agent(db):
+    """Sanne of the central servicedesk: serves everyone, her own account included (the
+    `console` fixture logs her in)."""
+    return make_agent()
 
 
 @pytest.fixture
@@ -72,13 +49,6 @@ def colleague():
     joost = make_agent("joost@topicus.example", "Joost")
     services.code_current(user=joost)
     return joost
-
-
-@pytest.fixture
-def console(agent):
-    client = Client()
-    log_in(client, agent)
-    return client
 
 
 @pytest.fixture
@@ -183,7 +153,7 @@ def test_a_day_of_guessing_gets_50_guesses_so_the_chance_stays_under_half_a_perc
     with time_machine.travel(start, tick=False) as clock:
         while timezone.now() < start + timedelta(days=1):
             services.code_current(user=victim)  # the person keeps a code on the screen
-            check = services.code_check(
+            check = services.verification_code_check(
                 person=victim, code=f"{guesses:04d}", agent=agent, request=None, channel="phone"
             )
             if check.outcome == "throttled":
@@ -204,7 +174,7 @@ def test_an_honest_shift_with_a_typo_every_ten_checks_never_waits(agent, victim,
         for number in range(8 * 30):  # eight hours, one check every two minutes
             typo = number % 10 == 9
             services.code_current(user=victim)
-            check = services.code_check(
+            check = services.verification_code_check(
                 person=victim if typo else colleague,
                 code="1234" if typo else VICTIM_CODE,
                 agent=agent,
@@ -272,7 +242,7 @@ def test_checks_fired_at_once_by_one_agent_never_pass_the_budget(settings):
     code = services.code_current(user=person).code
 
     def check():
-        return services.code_check(
+        return services.verification_code_check(
             person=person, code=code, agent=agent, request=None, channel="phone"
         ).outcome
 

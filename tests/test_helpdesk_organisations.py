@@ -7,17 +7,15 @@ sees and what the database holds afterwards.
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from accounts.models import Organisation, User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, logged_in, make_agent, with_app
 from tokens.models import AppDevice
 from verification import services
 from verification.models import Conversation, Message, VerificationCode
 from zorgportaal.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 QUEUE = "/helpdesk/"
 PHONE = "/helpdesk/telefonisch/"
@@ -25,40 +23,12 @@ WRONG_PAIR = "Dit e-mailadres en deze code horen niet bij elkaar"
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-def make_agent(email, first_name, *, serves=(), central=False):
-    agent = User.objects.create_user(
-        email,
-        GOOD_PASSWORD,
-        is_staff=True,
-        first_name=first_name,
-        last_name="Bakker",
-        serves_all_organisations=central,
-    )
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    agent.served_organisations.set(serves)
-    return give_app(agent)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    log_in(client, user)
-    return client
-
-
 def waiting_person(email, first_name, organisation, code):
     """Registered, not verified, with an app, a known code and an open chat."""
     person = User.objects.create_user(
         email, GOOD_PASSWORD, first_name=first_name, last_name="Jansen", organisation=organisation
     )
-    person.app = AppDevice.objects.create(user=person, name="Authenticator-app", confirmed=True)
+    with_app(person)
     current = services.code_current(user=person)
     VerificationCode.objects.filter(pk=current.pk).update(code=code)
     person.chat = services.conversation_start(person=person, request=None)
@@ -80,14 +50,7 @@ def bert(oost):
     return waiting_person("bert@oost.example", "Bert", oost, "2222")
 
 
-@pytest.fixture
-def linde_agent(organisation):
-    return make_agent("sanne@topicus.example", "Sanne", serves=[organisation])
-
-
-@pytest.fixture
-def console(linde_agent):
-    return logged_in(linde_agent)
+# `agent` (conftest.py) is Sanne of De Linde, Anna's organisation; `console` is her logged in.
 
 
 def chat_urls(pk):
@@ -128,9 +91,9 @@ def test_an_agent_sees_only_the_waiting_chats_of_their_own_organisations(console
 
 
 def test_a_chat_of_another_organisation_is_not_listed_even_when_the_agent_holds_it(
-    console, linde_agent, anna, bert
+    console, agent, anna, bert
 ):
-    Conversation.objects.filter(pk=bert.chat.pk).update(taken_by=linde_agent)
+    Conversation.objects.filter(pk=bert.chat.pk).update(taken_by=agent)
     page = console.get(QUEUE).content.decode()
     assert "Bert Jansen" not in page
     assert "U heeft geen open gesprekken." in page
@@ -148,11 +111,11 @@ def test_another_organisations_chat_is_404_on_every_console_url(console, anna, b
 
 
 def test_a_chat_the_agent_took_before_is_out_of_reach_once_its_organisation_is_not_theirs(
-    console, linde_agent, organisation, oost, bert
+    console, agent, organisation, oost, bert
 ):
-    linde_agent.served_organisations.set([organisation, oost])
+    agent.served_organisations.set([organisation, oost])
     assert console.post(f"/helpdesk/gesprek/{bert.chat.pk}/overnemen/").status_code == 302
-    linde_agent.served_organisations.set([organisation])
+    agent.served_organisations.set([organisation])
     for method, url, data in chat_urls(bert.chat.pk):
         assert getattr(console, method)(url, data).status_code == 404, url
     bert.refresh_from_db()
@@ -162,14 +125,14 @@ def test_a_chat_the_agent_took_before_is_out_of_reach_once_its_organisation_is_n
     assert Conversation.objects.get(pk=bert.chat.pk).is_open
 
 
-def test_probing_other_organisations_chat_ids_reveals_nothing(console, linde_agent, oost, bert):
+def test_probing_other_organisations_chat_ids_reveals_nothing(console, agent, oost, bert):
     others = [bert.chat.pk]
     for n in range(3):
         person = waiting_person(f"p{n}@oost.example", f"P{n}", oost, "3333")
         if n == 1:
-            Conversation.objects.filter(pk=person.chat.pk).update(taken_by=linde_agent)
+            Conversation.objects.filter(pk=person.chat.pk).update(taken_by=agent)
         if n == 2:
-            services.conversation_close(conversation=person.chat, agent=linde_agent, request=None)
+            services.conversation_close(conversation=person.chat, agent=agent, request=None)
         others.append(person.chat.pk)
     messages_before = Message.objects.count()
     events_before = AuditEvent.objects.count()
@@ -194,7 +157,7 @@ def test_probing_other_organisations_chat_ids_reveals_nothing(console, linde_age
 
 
 def test_an_agent_cannot_verify_or_reset_another_organisations_person_by_phone(
-    console, linde_agent, anna, bert
+    console, agent, anna, bert
 ):
     theirs = console.post(PHONE, {"email": bert.email, "code": "2222"})  # the right code
     wrong = console.post(PHONE, {"email": anna.email, "code": "0000"})
@@ -208,19 +171,19 @@ def test_an_agent_cannot_verify_or_reset_another_organisations_person_by_phone(
     assert_untouched(bert)
     event = AuditEvent.objects.get(event="verification.checked", subject_email=bert.email)
     assert (event.actor, event.outcome, event.details["channel"]) == (
-        linde_agent,
+        agent,
         "failure",
         "phone",
     )
 
 
 def test_phone_lookups_of_another_organisation_count_against_the_agent_like_wrong_codes(
-    console, linde_agent, anna, bert
+    console, agent, anna, bert
 ):
     for _ in range(settings.VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR):
         console.post(PHONE, {"email": bert.email, "code": "2222"})
     failures = AuditEvent.objects.filter(event="verification.checked", outcome="failure")
-    assert failures.filter(actor=linde_agent).count() == 10
+    assert failures.filter(actor=agent).count() == 10
     response = console.post(PHONE, {"email": anna.email, "code": "1111"})  # right, and theirs
     assert "Te veel mislukte pogingen." in response.content.decode()
     assert response.status_code == 200
@@ -228,13 +191,13 @@ def test_phone_lookups_of_another_organisation_count_against_the_agent_like_wron
 
 
 def test_an_account_page_checked_earlier_is_404_once_the_organisation_is_not_served(
-    linde_agent, organisation, oost, bert
+    agent, organisation, oost, bert
 ):
-    linde_agent.served_organisations.set([organisation, oost])
-    console = logged_in(linde_agent)
+    agent.served_organisations.set([organisation, oost])
+    console = logged_in(agent)
     response = console.post(PHONE, {"email": bert.email, "code": "2222"})
     assert response["Location"] == f"/helpdesk/account/{bert.pk}/"
-    linde_agent.served_organisations.set([organisation])
+    agent.served_organisations.set([organisation])
     assert console.get(f"/helpdesk/account/{bert.pk}/").status_code == 404
     assert console.post(f"/helpdesk/account/{bert.pk}/verifieren/").status_code == 404
     assert console.post(f"/helpdesk/account/{bert.pk}/resetten/").status_code == 404
@@ -247,7 +210,7 @@ def test_an_account_page_checked_earlier_is_404_once_the_organisation_is_not_ser
 
 
 def test_a_central_agent_serves_every_organisation(anna, bert):
-    central = make_agent("joost@topicus.example", "Joost", central=True)
+    central = make_agent("joost@topicus.example", "Joost")
     client = logged_in(central)
     page = client.get(QUEUE).content.decode()
     assert "2 wachtende gesprekken" in page
@@ -274,13 +237,13 @@ def test_people_without_an_organisation_are_served_only_by_the_central_servicede
     response = console.post(PHONE, {"email": staff.email, "code": "4444"})
     assert WRONG_PAIR in response.content.decode()
 
-    central = logged_in(make_agent("joost@topicus.example", "Joost", central=True))
+    central = logged_in(make_agent("joost@topicus.example", "Joost"))
     assert "Nieuw Jansen" in central.get(QUEUE).content.decode()
     assert central.get(f"/helpdesk/gesprek/{staff.chat.pk}/").status_code == 200
 
 
 def test_an_agent_without_organisations_serves_nobody_and_is_told_why(anna):
-    client = logged_in(make_agent("nieuw.agent@topicus.example", "Kees"))
+    client = logged_in(make_agent("nieuw.agent@topicus.example", "Kees", serves=[]))
     page = client.get(QUEUE).content.decode()
     assert "U bent nog aan geen organisatie gekoppeld" in page
     assert "vraag een beheerder" in page
@@ -302,10 +265,10 @@ def test_an_assigned_agent_is_not_told_they_serve_nobody(console):
 
 
 def test_the_user_admin_assigns_organisations_and_the_central_servicedesk(
-    admin_client_2fa, organisation, oost
+    admin_client, organisation, oost
 ):
-    client, _admin = admin_client_2fa
-    agent = make_agent("kees@topicus.example", "Kees")
+    client = admin_client
+    agent = make_agent("kees@topicus.example", "Kees", serves=[])
     url = f"/admin/accounts/user/{agent.pk}/change/"
     page = client.get(url).content.decode()
     assert "Helpdesk" in page
@@ -334,9 +297,3 @@ def test_the_user_admin_assigns_organisations_and_the_central_servicedesk(
     assert central_listed() == []
     User.objects.filter(pk=agent.pk).update(serves_all_organisations=True)
     assert central_listed() == ["kees@topicus.example"]
-
-
-@pytest.fixture
-def admin_client_2fa():
-    admin = give_app(User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD))
-    return logged_in(admin), admin

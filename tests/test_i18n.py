@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
-from tests.conftest import GOOD_PASSWORD, log_in
+from tests.support import GOOD_PASSWORD, log_in
 
 PO = settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Invitation, User
-from tests.conftest import GOOD_PASSWORD, give_app, link_from_mail, log_in
+from tests.support import GOOD_PASSWORD, give_app, link_from_mail, log_in
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_the_status_filter_finds_each_status(servicedesk_client, invite, change,
     invitation, _ = invite()
     Invitation.objects.filter(pk=invitation.pk).update(**change)
     invitation.refresh_from_db()
-    assert invitation.status == status
+    assert invitation.status_at(timezone.now()) == status
     page = servicedesk_client.get(CHANGELIST, {"status": status}).content.decode()
     assert invitation.email in page
     other = next(s for s in Invitation.Status.values if s != status)
@@ -118,6 +118,39 @@ def test_the_list_needs_the_same_queries_for_many_invitations(
         servicedesk_client.get(CHANGELIST)
 
 
+def test_the_status_filter_needs_the_same_queries_for_many_invitations(
+    servicedesk_client, organisation, role, django_assert_max_num_queries
+):
+    def add(count, start):
+        Invitation.objects.bulk_create(
+            Invitation(
+                email=f"p{n}@delinde.example",
+                organisation=organisation,
+                role=role,
+                token_hash=f"{n:064d}",
+                sent_at=timezone.now() if n % 2 else None,
+            )
+            for n in range(start, start + count)
+        )
+
+    add(6, 0)
+    with django_assert_max_num_queries(12) as few:
+        page = servicedesk_client.get(CHANGELIST, {"status": "sent"}).content.decode()
+    assert "p1@delinde.example" in page and "p2@delinde.example" not in page
+    assert page.count('<td class="field-status_label">verstuurd</td>') == 3
+    add(94, 6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = servicedesk_client.get(CHANGELIST, {"status": "sent"}).content.decode()
+    assert "p99@delinde.example" in page and "p98@delinde.example" not in page
+
+
+def test_the_detail_page_shows_the_status(servicedesk_client, invite):
+    invitation, _ = invite()
+    Invitation.objects.filter(pk=invitation.pk).update(opened_at=timezone.now())
+    page = servicedesk_client.get(f"{CHANGELIST}{invitation.pk}/change/").content.decode()
+    assert '<div class="readonly">geopend</div>' in page
+
+
 def test_resend_gives_a_new_link_and_kills_the_old_one(servicedesk_client, client, invite):
     invitation, old_link = invite()
     servicedesk_client.post(
@@ -141,7 +174,7 @@ def test_revoke_from_the_list(servicedesk_client, invite):
     )
     assert "1 uitnodiging ingetrokken." in response.content.decode()
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.REVOKED
+    assert invitation.status_at(timezone.now()) == Invitation.Status.REVOKED
 
 
 def test_an_invitation_cannot_be_edited_in_the_admin(servicedesk_client, invite):

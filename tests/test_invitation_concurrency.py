@@ -7,7 +7,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD
 
 pytestmark = [
     pytest.mark.postgres,

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, log_in, totp_now
+from tests.support import GOOD_PASSWORD, log_in
+from tokens.testing import device_code
 from zorgportaal import throttle
 from zorgportaal.models import AuditEvent, Throttle
 from zorgportaal.security import LINK_POLICY
@@ -43,7 +44,9 @@ def test_password_then_code_leads_to_the_dashboard(client, person):
     page = client.get(CODE).content.decode()
     assert 'autocomplete="one-time-code"' in page
     assert 'inputmode="numeric"' in page
-    response = client.post(CODE, {"device": person.app.persistent_id, "code": totp_now(person.app)})
+    response = client.post(
+        CODE, {"device": person.app.persistent_id, "code": device_code(person.app)}
+    )
     assert response["Location"] == "/portaal/"
     page = client.get("/portaal/").content.decode()
     assert "Anna de Vries" in page
@@ -52,7 +55,7 @@ def test_password_then_code_leads_to_the_dashboard(client, person):
 
 def test_spaces_in_the_code_are_ignored(client, person):
     post_password(client, person.email)
-    code = totp_now(person.app)
+    code = device_code(person.app)
     response = client.post(
         CODE, {"device": person.app.persistent_id, "code": f"{code[:3]} {code[3:]}"}
     )
@@ -64,7 +67,7 @@ def test_the_session_key_changes_after_the_password_and_after_the_code(client, p
     first = client.session.session_key
     post_password(client, person.email)
     second = client.session.session_key
-    client.post(CODE, {"device": person.app.persistent_id, "code": totp_now(person.app)})
+    client.post(CODE, {"device": person.app.persistent_id, "code": device_code(person.app)})
     third = client.session.session_key
     assert len({first, second, third}) == 3
 
@@ -90,14 +93,14 @@ def test_an_inactive_account_gets_the_same_message(client, person):
 
 def test_a_wrong_code_is_refused_and_the_session_stays_half_logged_in(client, person):
     post_password(client, person.email)
-    wrong = f"{(int(totp_now(person.app)) + 1) % 1_000_000:06d}"
+    wrong = f"{(int(device_code(person.app)) + 1) % 1_000_000:06d}"
     response = client.post(CODE, {"device": person.app.persistent_id, "code": wrong})
     assert "Deze code klopt niet of is al gebruikt" in response.content.decode()
     assert client.get("/portaal/")["Location"] == CODE
 
 
 def test_a_code_is_accepted_only_once(client, person):
-    code = totp_now(person.app)
+    code = device_code(person.app)
     post_password(client, person.email)
     client.post(CODE, {"device": person.app.persistent_id, "code": code})
     other = Client()
@@ -130,7 +133,7 @@ def test_a_person_with_two_devices_can_pick_one(client, person):
     page = client.get(CODE).content.decode()
     assert "Authenticator-app" in page
     assert "Tablet" in page
-    response = client.post(CODE, {"device": tablet.persistent_id, "code": totp_now(tablet)})
+    response = client.post(CODE, {"device": tablet.persistent_id, "code": device_code(tablet)})
     assert response["Location"] == "/portaal/"
 
 
@@ -140,7 +143,7 @@ def test_another_persons_device_cannot_be_picked(client, person, organisation):
     other = User.objects.create_user("ander@delinde.example", GOOD_PASSWORD)
     theirs = AppDevice.objects.create(user=other, name="Hun app", confirmed=True)
     post_password(client, person.email)
-    response = client.post(CODE, {"device": theirs.persistent_id, "code": totp_now(theirs)})
+    response = client.post(CODE, {"device": theirs.persistent_id, "code": device_code(theirs)})
     assert response.status_code == 200
     assert client.get("/portaal/")["Location"] == CODE
 
@@ -151,13 +154,17 @@ def test_another_persons_device_cannot_be_picked(client, person, organisation):
 )
 def test_next_never_leads_off_the_site(client, person, next_url):
     client.post(LOGIN + f"?next={next_url}", {"email": person.email, "password": GOOD_PASSWORD})
-    response = client.post(CODE, {"device": person.app.persistent_id, "code": totp_now(person.app)})
+    response = client.post(
+        CODE, {"device": person.app.persistent_id, "code": device_code(person.app)}
+    )
     assert response["Location"] == "/portaal/"
 
 
 def test_next_within_the_site_is_followed_after_the_code(client, person):
     client.post(LOGIN + "?next=/mijn-account/", {"email": person.email, "password": GOOD_PASSWORD})
-    response = client.post(CODE, {"device": person.app.persistent_id, "code": totp_now(person.app)})
+    response = client.post(
+        CODE, {"device": person.app.persistent_id, "code": device_code(person.app)}
+    )
     assert response["Location"] == "/mijn-account/"
 
 
@@ -241,7 +248,9 @@ def test_the_code_is_throttled_per_account(client, person):
         client.post(CODE, {"device": person.app.persistent_id, "code": "000000"})
         person.app.refresh_from_db()
         type(person.app).objects.filter(pk=person.app.pk).update(throttling_failure_timestamp=None)
-    response = client.post(CODE, {"device": person.app.persistent_id, "code": totp_now(person.app)})
+    response = client.post(
+        CODE, {"device": person.app.persistent_id, "code": device_code(person.app)}
+    )
     assert "Te veel mislukte pogingen" in response.content.decode()
     assert Throttle.objects.filter(key__startswith="code-account:").exists()
 

@@ -8,22 +8,18 @@ between them request by request; password failures counted on one are enforced o
 """
 
 import email
-import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from base64 import b32decode
 from pathlib import Path
 
 import dj_database_url
 import pytest
-from django_otp.oath import totp
+
+from bench.browser import Browser, ServerDown, free_port, wait_until_healthy
+from tokens.testing import code_for, seed_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -35,12 +31,6 @@ pytestmark = pytest.mark.skipif(
     not (DATABASE_URL.startswith(("postgres://", "postgresql://")) and REDIS_URL),
     reason="needs DATABASE_URL pointing to PostgreSQL and REDIS_URL",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Database:
@@ -117,7 +107,11 @@ def cluster(tmp_path_factory):
             processes.append(process)
             servers.append(f"http://127.0.0.1:{port}")
         for server, process in zip(servers, processes, strict=True):
-            wait_until_healthy(server, process, tmp)
+            try:
+                wait_until_healthy(server, process)
+            except ServerDown as down:
+                logs = "\n".join(p.read_text() for p in tmp.glob("gunicorn-*.log"))
+                pytest.fail(f"gunicorn: {down}\n{logs}")
         yield env, servers
     finally:
         for process in processes:
@@ -145,65 +139,6 @@ def manage(env, *args) -> str:
     return result.stdout
 
 
-def wait_until_healthy(server, process, tmp):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            logs = "\n".join(p.read_text() for p in tmp.glob("gunicorn-*.log"))
-            pytest.fail(f"gunicorn stopped with {process.returncode}:\n{logs}")
-        try:
-            with urllib.request.urlopen(f"{server}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"{server} did not become healthy")
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Browser:
-    """One person's browser: a cookie jar shared by both servers (same host, other port).
-
-    The cookies are Secure (DEBUG is off); browsers send those to http://localhost and so does
-    this jar, for loopback only.
-    """
-
-    def __init__(self):
-        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
-        self.jar = http.cookiejar.CookieJar(policy)
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirects()
-        )
-        self.csrf = ""
-
-    def request(self, server, path, data=None):
-        body = None
-        if data is not None:
-            body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf, **data}).encode()
-        request = urllib.request.Request(server + path, data=body)  # noqa: S310 (loopback)
-        try:
-            response = self.opener.open(request, timeout=30)
-        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-            response = error
-        with response:
-            page = response.read().decode()
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if match:
-            self.csrf = match.group(1)
-        return response.status, response.headers.get("Location", ""), page
-
-    def get(self, server, path):
-        return self.request(server, path)
-
-    def post(self, server, path, data):
-        return self.request(server, path, data)
-
-
 def invitation_path(mail_folder: Path) -> str:
     (mail_file,) = mail_folder.iterdir()
     raw = mail_file.read_bytes().split(b"\n" + b"-" * 79)[0]
@@ -214,11 +149,6 @@ def invitation_path(mail_folder: Path) -> str:
         if part.get_content_type() == "text/plain"
     )
     return re.search(r"(/uitnodiging/[^/\s]+/)", text).group(1)
-
-
-def code(secret_base32: str, *, steps_ahead: int = 0) -> str:
-    key = b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
-    return f"{totp(key, step=30, digits=6, drift=steps_ahead):06d}"
 
 
 def test_a_journey_alternating_between_two_servers_and_throttling_shared(cluster):
@@ -236,28 +166,30 @@ def test_a_journey_alternating_between_two_servers_and_throttling_shared(cluster
     person = Browser()
 
     # Registration: link, password, authenticator app; every step on the other server.
-    assert person.get(a, invitation_path(Path(env["EMAIL_FILE_PATH"])))[:2] == (
+    assert person.request(invitation_path(Path(env["EMAIL_FILE_PATH"])), server=a)[:2] == (
         302,
         "/registreren/wachtwoord/",
     )
-    status, _, page = person.get(b, "/registreren/wachtwoord/")
+    status, _, page = person.request("/registreren/wachtwoord/", server=b)
     assert status == 200 and PERSON in page
     password = {"password1": PASSWORD, "password2": PASSWORD}
-    assert person.post(a, "/registreren/wachtwoord/", password)[:2] == (
+    assert person.request("/registreren/wachtwoord/", password, server=a)[:2] == (
         302,
         "/registreren/authenticatiemiddel/",
     )
-    assert person.get(b, "/registreren/authenticatiemiddel/")[0] == 200
-    status, _, page = person.get(a, "/registreren/app/")
+    assert person.request("/registreren/authenticatiemiddel/", server=b)[0] == 200
+    status, _, page = person.request("/registreren/app/", server=a)
     assert status == 200
     secret = re.search(r"secret=([A-Z2-7]+)", page).group(1)
-    assert person.post(b, "/registreren/app/", {"code": code(secret)})[:2] == (
+    app_code = {"code": code_for(seed_of(secret))}
+    assert person.request("/registreren/app/", app_code, server=b)[:2] == (
         302,
         "/registreren/klaar/",
     )
-    assert person.get(a, "/registreren/klaar/")[0] == 200
-    assert person.get(b, "/portaal/")[:2] == (302, "/verificatie/")  # the helpdesk is next
-    assert person.get(a, "/verificatie/")[0] == 200
+    assert person.request("/registreren/klaar/", server=a)[0] == 200
+    # The helpdesk is next.
+    assert person.request("/portaal/", server=b)[:2] == (302, "/verificatie/")
+    assert person.request("/verificatie/", server=a)[0] == 200
 
     # The helpdesk verifies the person; the session on both servers sees it.
     manage(
@@ -267,28 +199,29 @@ def test_a_journey_alternating_between_two_servers_and_throttling_shared(cluster
         "from django.utils import timezone; from accounts.models import User; "
         f"User.objects.filter(email='{PERSON}').update(identity_verified_at=timezone.now())",
     )
-    assert person.get(b, "/portaal/")[0] == 200
-    assert person.post(a, "/uitloggen/", {})[:2] == (302, "/inloggen/")
-    assert person.get(b, "/portaal/")[0] == 302  # logged out on every server
+    assert person.request("/portaal/", server=b)[0] == 200
+    assert person.request("/uitloggen/", {}, server=a)[:2] == (302, "/inloggen/")
+    assert person.request("/portaal/", server=b)[0] == 302  # logged out on every server
 
     # Logging in: password on one server, code on the other, the portal on the first.
-    person.get(a, "/inloggen/")
+    person.request("/inloggen/", server=a)
     credentials = {"email": PERSON, "password": PASSWORD}
-    assert person.post(b, "/inloggen/", credentials)[:2] == (302, "/inloggen/code/")
-    status, _, page = person.get(a, "/inloggen/code/")
+    assert person.request("/inloggen/", credentials, server=b)[:2] == (302, "/inloggen/code/")
+    status, _, page = person.request("/inloggen/code/", server=a)
     device = re.search(r'name="device" value="([^"]+)"', page).group(1)
-    login_code = {"device": device, "code": code(secret, steps_ahead=1)}  # the enrolment's is used
-    assert person.post(b, "/inloggen/code/", login_code)[:2] == (302, "/portaal/")
-    status, _, page = person.get(a, "/portaal/")
+    # The enrolment's code is used: the next one.
+    login_code = {"device": device, "code": code_for(seed_of(secret), drift=1)}
+    assert person.request("/inloggen/code/", login_code, server=b)[:2] == (302, "/portaal/")
+    status, _, page = person.request("/portaal/", server=a)
     assert status == 200
 
     # Password throttling: failures counted on either server hold on both.
     attacker = Browser()
-    attacker.get(a, "/inloggen/")
+    attacker.request("/inloggen/", server=a)
     wrong = {"email": PERSON, "password": "dit is niet het wachtwoord"}
     for server in (a, b, a, b, a):
-        status, _, page = attacker.post(server, "/inloggen/", wrong)
+        status, _, page = attacker.request("/inloggen/", wrong, server=server)
         assert status == 200 and "klopt niet" in page
-    status, _, page = attacker.post(b, "/inloggen/", credentials)  # even the right password
+    status, _, page = attacker.request("/inloggen/", credentials, server=b)  # the right one
     assert status == 200
     assert "Te veel mislukte pogingen" in page

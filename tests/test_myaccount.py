@@ -7,8 +7,9 @@ import time_machine
 from django.test import Client
 
 from accounts.models import Organisation, Role, User
-from tests.conftest import GOOD_PASSWORD, log_in, totp_now
+from tests.support import GOOD_PASSWORD, log_in
 from tokens.models import AppDevice
+from tokens.testing import device_code
 from zorgportaal.models import AuditEvent, Service
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_adding_an_app_right_after_login_needs_no_extra_code(client, person):
     assert "Stap 3 van 4" not in page
     assert "Terug naar Mijn account" in page
     new = AppDevice.objects.get(user=person, confirmed=False)
-    response = client.post("/mijn-account/app/", {"code": totp_now(new)})
+    response = client.post("/mijn-account/app/", {"code": device_code(new)})
     assert response["Location"] == "/mijn-account/"
     new.refresh_from_db()
     assert new.confirmed
@@ -47,7 +48,7 @@ def test_adding_later_asks_for_a_current_code_first(client, person):
             response["Location"],
             {
                 "device": person.app.persistent_id,
-                "code": totp_now(person.app),
+                "code": device_code(person.app),
                 "next": "/mijn-account/app/",
             },
         )

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from tests.conftest import GOOD_PASSWORD, log_in
+from tests.support import GOOD_PASSWORD, log_in
 from zorgportaal import throttle
 from zorgportaal.models import AuditEvent
 

@@ -8,12 +8,10 @@ page and the dashboard, the agent in the console) and what the database holds af
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
@@ -29,9 +27,11 @@ from accounts.invitee_lists import (
     parse_pasted,
 )
 from accounts.models import Invitation, User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, log_in
 from verification import services
 from verification.models import Conversation, VerificationCode
+
+pytestmark = pytest.mark.usefixtures("open_helpdesk")
 
 PASSWORD_URL = "/registreren/wachtwoord/"
 INVITE = "/admin/accounts/invitation/uitnodigen/"
@@ -584,40 +584,15 @@ def test_the_dashboard_user_card_shows_the_address_when_there_is_no_name(client,
     assert 'class="user-email"' not in page
 
 
-# The agent in the helpdesk console
-
-
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
+# The agent in the helpdesk console (the `console` fixture)
 
 
 @pytest.fixture
-def console(db):
-    agent = User.objects.create_user(
-        "sanne@topicus.example",
-        GOOD_PASSWORD,
-        is_staff=True,
-        first_name="Sanne",
-        last_name="Bakker",
-        serves_all_organisations=True,
-    )
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    client = Client()
-    log_in(client, give_app(agent))
-    return client
-
-
-@pytest.fixture
-def waiting(person):
+def waiting(unverified):
     """Anna, registered but not verified, waiting in the chat with a known code."""
-    User.objects.filter(pk=person.pk).update(identity_verified_at=None)
-    code = services.code_current(user=person)
+    code = services.code_current(user=unverified)
     VerificationCode.objects.filter(pk=code.pk).update(code=CODE)
-    return services.conversation_start(person=person, request=None)
+    return services.conversation_start(person=unverified, request=None)
 
 
 def test_the_queue_shows_the_name_and_the_address(console, waiting):

@@ -12,7 +12,7 @@ import pytest
 from django.db import InterfaceError
 from django.test import Client
 
-from tests.conftest import log_in
+from tests.support import log_in
 from tests.test_faults import fail_queries
 
 pytestmark = pytest.mark.django_db

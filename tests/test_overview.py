@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Invitation, Organisation, User, hash_token
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, give_app, log_in
 from tokens.models import AppDevice
 from verification.models import Conversation
 from zorgportaal import audit
@@ -104,6 +104,17 @@ def test_who_is_stuck_for_more_than_n_days_at_which_step(servicedesk_client, peo
     page = servicedesk_client.get(OVERVIEW, {"organisation": other.pk, "days": 1}).content.decode()
     assert "een@zuid.example" in page
     assert "niet.geopend@delinde.example" not in page
+
+
+def test_each_stuck_person_shows_the_status_of_their_invitation(servicedesk_client, people):
+    page = servicedesk_client.get(OVERVIEW).content.decode()
+    for email, status in [
+        ("niet.geopend@delinde.example", "verstuurd"),
+        ("geopend@delinde.example", "geopend"),
+        ("wachtwoord@delinde.example", "gebruikt"),
+    ]:
+        row = page[page.index(f'<th scope="row">{email}</th>') :]
+        assert f"<td>{status}</td>" in row[: row.index("</tr>")]
 
 
 def test_a_nonsense_number_of_days_falls_back_to_seven(servicedesk_client, people):

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,6 @@ def log_in_with_password(email: str, password: str):
     return Client().post(LOGIN_URL, {"email": email, "password": password})
 
 
-@pytest.fixture
-def superuser_client(client):
-    """An administrator, logged in with both factors."""
-    superuser = User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD)
-    log_in(client, give_app(superuser))
-    return client
-
-
 def test_nfc_and_nfd_differ_in_these_tests():
     assert NFC != NFD
     assert unicodedata.normalize("NFKC", NFD) == NFC
@@ -62,8 +54,8 @@ def test_six_hundred_decomposed_accents_register_and_then_log_in(client, invite)
     assert response["Location"] == CODE_URL
 
 
-def test_a_password_set_on_the_admins_add_form_in_nfd_logs_in_typed_as_nfc(superuser_client):
-    response = superuser_client.post(
+def test_a_password_set_on_the_admins_add_form_in_nfd_logs_in_typed_as_nfc(admin_client):
+    response = admin_client.post(
         "/admin/accounts/user/add/",
         {"email": "jan.jansen@delinde.example", "password1": NFD, "password2": NFD},
     )
@@ -72,9 +64,9 @@ def test_a_password_set_on_the_admins_add_form_in_nfd_logs_in_typed_as_nfc(super
 
 
 def test_a_password_set_on_the_admins_password_page_in_nfd_logs_in_typed_as_nfc(
-    superuser_client, person
+    admin_client, person
 ):
-    response = superuser_client.post(
+    response = admin_client.post(
         f"/admin/accounts/user/{person.pk}/password/",
         {"usable_password": "true", "password1": NFD, "password2": NFD},
     )
@@ -166,9 +158,9 @@ def test_the_length_limit_applies_to_the_normalised_form_at_registration_and_log
     ],
 )
 def test_each_rule_judges_the_normalised_form_on_the_admins_password_page_in_dutch(
-    superuser_client, person, password, message
+    admin_client, person, password, message
 ):
-    response = superuser_client.post(
+    response = admin_client.post(
         f"/admin/accounts/user/{person.pk}/password/",
         {"usable_password": "true", "password1": password, "password2": password},
     )

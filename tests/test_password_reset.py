@@ -8,7 +8,8 @@ import time_machine
 from django.core import mail
 from django.test import Client, TestCase
 
-from tests.conftest import GOOD_PASSWORD, log_in, totp_now
+from tests.support import GOOD_PASSWORD, log_in
+from tokens.testing import device_code
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +138,7 @@ def test_geen_account_explains_that_accounts_come_through_the_organisation(clien
 
 
 def test_totp_helper_matches_the_device(person):
-    assert person.app.verify_token(totp_now(person.app))
+    assert person.app.verify_token(device_code(person.app))
 
 
 def test_a_new_password_like_the_persons_name_is_refused(client, person):

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts import password_reset
 from accounts.models import PasswordResetMail, User
-from tests.conftest import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD
 from tests.test_production_mail_queue import KILLED_BACKEND, WorkerKilled
 from zorgportaal.models import AuditEvent
 

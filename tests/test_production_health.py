@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 from django.db import OperationalError, connection
 
-from tests.conftest import log_in
 from tests.own_redis import RedisServer, use_tolerant_redis
+from tests.support import log_in
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ import pytest
 
 from accounts import invitations
 from accounts.models import Invitation, hash_token
-from tests.conftest import GOOD_PASSWORD
 from tests.smtp_server import SmtpServer, self_signed_certificate
+from tests.support import GOOD_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNA = "anna.devries@delinde.example"
@@ -65,7 +65,7 @@ def test_an_invitation_goes_through_a_real_smtp_server_once_with_its_link(
     assert received.message["To"] == ANNA
     token = link_in(received).split("/")[2]
     assert hash_token(token) == Invitation.objects.get().token_hash
-    assert Invitation.objects.get().status == Invitation.Status.SENT
+    assert Invitation.objects.with_status().get().status == Invitation.Status.SENT
 
 
 # The mail worker as a process of its own

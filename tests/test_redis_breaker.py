@@ -18,8 +18,8 @@ from django.contrib.sessions.backends.cached_db import KEY_PREFIX
 from django.core.cache import cache
 from django.test import Client
 
-from tests.conftest import log_in
-from tests.own_redis import RedisServer, use_tolerant_redis, wait_for
+from tests.own_redis import RedisServer, use_tolerant_redis
+from tests.support import log_in, wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Invitation, User
-from tests.conftest import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_choosing_a_password_makes_the_account_and_uses_the_invitation(client, i
     assert user.role == invitation.role
     assert not user.is_identity_verified
     invitation.refresh_from_db()
-    assert invitation.status == Invitation.Status.USED
+    assert invitation.status_at(timezone.now()) == Invitation.Status.USED
     assert invitation.user == user
     page = client.get(CHOOSE_URL).content.decode()
     assert "Gebruik token" in page

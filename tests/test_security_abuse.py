@@ -8,21 +8,15 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import Invitation, User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, give_app, log_in, unverify, with_app
 from tokens.models import AppDevice
 from verification.models import Conversation
 from zorgportaal.models import AuditEvent, Throttle
 from zorgportaal.security import LINK_POLICY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
 
 
 def from_address(address):
@@ -94,15 +88,14 @@ def two_people(person, organisation, role):
     bob = User.objects.create_user(
         "bob@delinde.example", GOOD_PASSWORD, organisation=organisation, role=role
     )
-    bob.app = AppDevice.objects.create(user=bob, name="Authenticator-app", confirmed=True)
+    with_app(bob)
     bobs_chat = Conversation.objects.create(person=bob)
     return person, bob, bobs_chat
 
 
 def test_a_person_cannot_open_or_poll_or_write_in_anothers_chat(two_people):
     anna, _bob, bobs_chat = two_people
-    anna.identity_verified_at = None
-    anna.save(update_fields=["identity_verified_at"])
+    unverify(anna)
     client = Client()
     log_in(client, anna)
     base = f"/verificatie/chat/{bobs_chat.pk}/"

@@ -12,11 +12,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, give_app, log_in, unverify
 from verification.models import Conversation
 from zorgportaal.security import SecurityHeadersMiddleware
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 CSP_DIRECTIVES = {
     "default-src 'self'",
@@ -40,12 +40,6 @@ def assert_secure_headers(response, url):
     assert response["X-Frame-Options"] == "DENY", url
     assert "no-store" in response["Cache-Control"], url
     assert response["Permissions-Policy"].startswith("camera=()"), url
-
-
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
 
 
 def anonymous_pages(invite):
@@ -84,8 +78,7 @@ def second_factor_pages(person):
 
 
 def helpdesk_pages(person):
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+    unverify(person)
     client = Client()
     log_in(client, person)
     client.post(reverse("verification:chat_start"))

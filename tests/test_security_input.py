@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts.invitations import invitations_create, parse_address_list
 from accounts.models import Invitation, User, normalize_email
-from tests.conftest import GOOD_PASSWORD, log_in
+from tests.support import GOOD_PASSWORD, log_in, unverify
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -80,11 +80,8 @@ def test_very_long_login_fields_are_refused_without_hashing(person, field, size)
         authenticate.assert_not_called()
 
 
-def test_a_very_long_chat_message_is_refused(client, person, settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+def test_a_very_long_chat_message_is_refused(client, person, open_helpdesk):
+    unverify(person)
     log_in(client, person)
     client.post("/verificatie/chat/starten/")
     from verification.models import Conversation

@@ -11,38 +11,22 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from accounts import staff
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, log_in, unverify
 from tokens.models import AppDevice
 from tokens.testing import device_code
 from verification import services as verification
 from verification.models import Conversation
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-@pytest.fixture
-def agent(django_user_model):
-    return django_user_model.objects.create_user(
-        "sanne@topicus.example", GOOD_PASSWORD, is_staff=True, serves_all_organisations=True
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 
 @pytest.fixture
 def waiting(client, person):
     """Anna, logged in with both factors, at the helpdesk step (not yet verified)."""
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
-    log_in(client, person)
+    log_in(client, unverify(person))
     assert client.get("/verificatie/").status_code == 200
     return person
 
@@ -98,12 +82,7 @@ def test_the_chat_poller_follows_the_new_key_to_the_portal(client, waiting, agen
     assert_not_logged_in_with(before)
 
 
-def test_the_console_verifying_a_person_gives_their_session_a_new_key(client, waiting, agent):
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    console = Client()
-    log_in(console, give_app(agent))
+def test_the_console_verifying_a_person_gives_their_session_a_new_key(client, waiting, console):
     client.post("/verificatie/chat/starten/")
     chat = Conversation.objects.get(person=waiting)
     console.post(f"/helpdesk/gesprek/{chat.pk}/overnemen/")
@@ -118,9 +97,7 @@ def test_the_console_verifying_a_person_gives_their_session_a_new_key(client, wa
 
 
 def test_staff_verified_by_an_administrator_get_a_new_key(agent):
-    give_app(agent)
-    agent.identity_verified_at = None  # staff made in the admin wait for an administrator
-    agent.save(update_fields=["identity_verified_at"])
+    unverify(agent)  # staff made in the admin wait for an administrator
     employee = Client()
     log_in(employee, agent)
     assert employee.get("/portaal/")["Location"] == "/verificatie/"

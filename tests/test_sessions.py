@@ -7,7 +7,7 @@ import time_machine
 from django.core.management import call_command
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, log_in
+from tests.support import GOOD_PASSWORD, log_in
 
 pytestmark = pytest.mark.django_db
 

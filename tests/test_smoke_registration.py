@@ -1,4 +1,4 @@
-from tests.conftest import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD
 
 
 def test_a_person_reaches_the_choice_of_factor_from_the_mail(client, invite):

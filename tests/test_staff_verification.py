@@ -9,12 +9,11 @@ own second factor.
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 
 from accounts import staff as staff_service
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in, totp_now
-from tokens.models import AppDevice
+from tests.support import GOOD_PASSWORD, give_app, logged_in, make_agent, unverify, with_app
+from tokens.testing import device_code
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -24,43 +23,11 @@ ACTION = "verify_staff_identity"
 REASON = "Persoonlijk gesproken op kantoor, legitimatie gezien"
 
 
-def logged_in(user) -> Client:
-    client = Client()
-    log_in(client, user)
-    return client
-
-
-def with_app(user):
-    """A bound, confirmed app, without give_app's verification: as after enrolment."""
-    user.app = AppDevice.objects.create(user=user, name="Authenticator-app", confirmed=True)
-    return user
-
-
 @pytest.fixture
 def new_agent():
-    """Made as the README says: staff, the helpdesk permission, the central servicedesk."""
-    agent = User.objects.create_user(
-        "kees@topicus.example",
-        GOOD_PASSWORD,
-        first_name="Kees",
-        last_name="Smit",
-        is_staff=True,
-        serves_all_organisations=True,
-    )
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    return with_app(agent)
-
-
-@pytest.fixture
-def administrator():
-    return give_app(User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD))
-
-
-@pytest.fixture
-def admin_console(administrator):
-    return logged_in(administrator)
+    """Made as the README says: staff, the helpdesk permission, the central servicedesk; an
+    app bound, not yet verified."""
+    return make_agent("kees@topicus.example", "Kees", last_name="Smit", verified=False)
 
 
 def choose(client, *accounts):
@@ -80,7 +47,7 @@ def confirm(client, administrator, *accounts, reason=REASON, code=None):
             "_selected_action": [a.pk for a in accounts],
             "reason": reason,
             "device": administrator.app.persistent_id,
-            "code": totp_now(administrator.app, offset_steps=1) if code is None else code,
+            "code": device_code(administrator.app, drift=1) if code is None else code,
         },
     )
 
@@ -104,8 +71,7 @@ def test_a_new_agent_made_as_the_readme_says_is_held_and_told_to_ask_an_administ
 
 
 def test_a_person_waiting_for_the_helpdesk_is_not_shown_the_staff_note(person):
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+    unverify(person)
     page = logged_in(person).get("/verificatie/").content.decode()
     assert "Vraag een beheerder uw account te verifiëren." not in page
 
@@ -114,16 +80,16 @@ def test_a_person_waiting_for_the_helpdesk_is_not_shown_the_staff_note(person):
 
 
 def test_an_administrator_verifies_a_new_agent_who_then_reaches_the_console(
-    admin_console, administrator, new_agent
+    admin_client, administrator, new_agent
 ):
     agent = logged_in(new_agent)
     assert agent.get("/helpdesk/")["Location"] == "/verificatie/"
 
-    page = choose(admin_console, new_agent).content.decode()
+    page = choose(admin_client, new_agent).content.decode()
     assert "Identiteit verifiëren (medewerkers)" in page
     assert "kees@topicus.example" in page
     assert 'name="reason"' in page and 'name="code"' in page
-    response = confirm(admin_console, administrator, new_agent)
+    response = confirm(admin_client, administrator, new_agent)
     assert response["Location"] == USERS
     assert "1 medewerker geverifieerd: kees@topicus.example" in shown(response)
 
@@ -134,9 +100,9 @@ def test_an_administrator_verifies_a_new_agent_who_then_reaches_the_console(
 
 
 def test_the_audit_event_holds_the_administrator_the_staff_member_and_the_reason(
-    admin_console, administrator, new_agent
+    admin_client, administrator, new_agent
 ):
-    confirm(admin_console, administrator, new_agent, reason=f"  {REASON} ")
+    confirm(admin_client, administrator, new_agent, reason=f"  {REASON} ")
     event = AuditEvent.objects.get(event="identity.verified_by_administrator")
     assert (event.actor, event.subject, event.outcome) == (administrator, new_agent, "success")
     assert event.actor_role == "beheerder"
@@ -144,8 +110,8 @@ def test_the_audit_event_holds_the_administrator_the_staff_member_and_the_reason
     assert AuditEvent.objects.filter(event="stepup.succeeded", subject=administrator).exists()
 
 
-def test_a_wrong_code_verifies_nobody_and_says_so(admin_console, administrator, new_agent):
-    response = confirm(admin_console, administrator, new_agent, code="000000")
+def test_a_wrong_code_verifies_nobody_and_says_so(admin_client, administrator, new_agent):
+    response = confirm(admin_client, administrator, new_agent, code="000000")
     assert response.status_code == 400
     page = response.content.decode()
     assert "Er is niemand geverifieerd" in page
@@ -158,8 +124,8 @@ def test_a_wrong_code_verifies_nobody_and_says_so(admin_console, administrator, 
     assert failed.details["factor"] == "code"
 
 
-def test_the_code_must_be_the_administrators_own(admin_console, administrator, new_agent):
-    response = confirm(admin_console, administrator, new_agent, code=totp_now(new_agent.app))
+def test_the_code_must_be_the_administrators_own(admin_client, administrator, new_agent):
+    response = confirm(admin_client, administrator, new_agent, code=device_code(new_agent.app))
     assert response.status_code == 400
     new_agent.refresh_from_db()
     assert not new_agent.is_identity_verified
@@ -174,9 +140,9 @@ def test_the_code_must_be_the_administrators_own(admin_console, administrator, n
     ],
 )
 def test_a_missing_or_too_long_reason_verifies_nobody_and_says_so(
-    admin_console, administrator, new_agent, reason, said
+    admin_client, administrator, new_agent, reason, said
 ):
-    response = confirm(admin_console, administrator, new_agent, reason=reason)
+    response = confirm(admin_client, administrator, new_agent, reason=reason)
     assert response.status_code == 400
     page = response.content.decode()
     assert "Er is niemand geverifieerd" in page
@@ -210,10 +176,9 @@ def test_staff_with_the_user_change_permission_cannot_use_the_action(new_agent):
 
 
 def test_people_inactive_and_verified_accounts_are_skipped_with_a_message(
-    admin_console, administrator, new_agent, person
+    admin_client, administrator, new_agent, person
 ):
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+    unverify(person)
     verified = give_app(
         User.objects.create_user("joost@topicus.example", GOOD_PASSWORD, is_staff=True)
     )
@@ -222,9 +187,9 @@ def test_people_inactive_and_verified_accounts_are_skipped_with_a_message(
     )
     accounts = [new_agent, person, verified, gone]
 
-    page = choose(admin_console, *accounts).content.decode()
+    page = choose(admin_client, *accounts).content.decode()
     assert "Wordt overgeslagen" in page
-    response = confirm(admin_console, administrator, *accounts)
+    response = confirm(admin_client, administrator, *accounts)
     page = shown(response)
     assert "1 medewerker geverifieerd: kees@topicus.example" in page
     assert "Overgeslagen, geen medewerker (de helpdesk verifieert hen) (1): " in page
@@ -239,9 +204,9 @@ def test_people_inactive_and_verified_accounts_are_skipped_with_a_message(
 
 
 def test_with_nothing_to_verify_no_code_is_asked_and_the_skips_are_said(
-    admin_console, administrator, person
+    admin_client, administrator, person
 ):
-    response = choose(admin_console, person, administrator)
+    response = choose(admin_client, person, administrator)
     assert response["Location"] == USERS
     page = shown(response)
     assert "Niemand geverifieerd." in page
@@ -249,8 +214,8 @@ def test_with_nothing_to_verify_no_code_is_asked_and_the_skips_are_said(
     assert "Overgeslagen, geen medewerker (de helpdesk verifieert hen) (1)" in page
 
 
-def test_an_administrator_cannot_verify_themself(admin_console, administrator):
-    response = confirm(admin_console, administrator, administrator)
+def test_an_administrator_cannot_verify_themself(admin_client, administrator):
+    response = confirm(admin_client, administrator, administrator)
     assert "Overgeslagen, uw eigen account" in shown(response)
 
     # Not even a superuser whose own verification was withdrawn, through the service.
@@ -264,9 +229,9 @@ def test_an_administrator_cannot_verify_themself(admin_console, administrator):
     assert not AuditEvent.objects.filter(event="identity.verified_by_administrator").exists()
 
 
-def test_a_double_submit_verifies_and_audits_once(admin_console, administrator, new_agent):
-    first = confirm(admin_console, administrator, new_agent)
-    again = confirm(admin_console, administrator, new_agent)  # the same post, a second time
+def test_a_double_submit_verifies_and_audits_once(admin_client, administrator, new_agent):
+    first = confirm(admin_client, administrator, new_agent)
+    again = confirm(admin_client, administrator, new_agent)  # the same post, a second time
     assert first.status_code == again.status_code == 302
     assert "Overgeslagen, al geverifieerd (1): kees@topicus.example" in shown(again)
     assert AuditEvent.objects.filter(event="identity.verified_by_administrator").count() == 1
@@ -279,11 +244,11 @@ def test_a_double_submit_verifies_and_audits_once(admin_console, administrator, 
     assert AuditEvent.objects.filter(event="identity.verified_by_administrator").count() == 1
 
 
-def test_a_code_vouches_for_one_batch_only(admin_console, administrator, new_agent):
-    code = totp_now(administrator.app, offset_steps=1)
-    confirm(admin_console, administrator, new_agent, code=code)
+def test_a_code_vouches_for_one_batch_only(admin_client, administrator, new_agent):
+    code = device_code(administrator.app, drift=1)
+    confirm(admin_client, administrator, new_agent, code=code)
     second = with_app(User.objects.create_user("lies@topicus.example", is_staff=True))
-    response = confirm(admin_console, administrator, second, code=code)
+    response = confirm(admin_client, administrator, second, code=code)
     assert response.status_code == 400
     assert "Deze code klopt niet of is al gebruikt." in response.content.decode()
     second.refresh_from_db()

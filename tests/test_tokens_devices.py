@@ -2,10 +2,8 @@
 
 import base64
 import io
-import time
 
 import pytest
-import time_machine
 from cryptography.fernet import InvalidToken
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -22,14 +20,6 @@ from tokens.testing import (
     linked_token_device,
 )
 from zorgportaal.models import AuditEvent
-
-
-@pytest.fixture
-def clock():
-    """Time stands still 5 s into a minute (so into a 30 s and a 60 s step) until shifted."""
-    now = int(time.time())
-    with time_machine.travel(now - now % 60 + 5, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -98,7 +88,7 @@ def test_a_second_try_right_after_a_failure_is_refused_with_the_throttle_reason(
     assert not allowed
     assert info["reason"] is VerifyNotAllowed.N_FAILED_ATTEMPTS
     assert not device.verify_token(device_code(device))
-    assert services.device_refusal(device).code == "throttled"
+    assert services.device_refusal(device).reason == "throttled"
     clock.shift(1)
     assert device.verify_token(device_code(device))
 
@@ -127,7 +117,7 @@ def test_a_device_is_locked_after_100_consecutive_failures(clock, device, settin
     assert info["reason"] is Lockout.TOO_MANY_FAILURES
     clock.shift(3600 * 24 * 365)
     assert not device.verify_token(device_code(device))
-    assert services.device_refusal(device).code == "locked"
+    assert services.device_refusal(device).reason == "locked"
     assert AuditEvent.objects.filter(event="device.locked").count() == 1
 
 
@@ -244,3 +234,23 @@ def test_rotation_changes_nothing_when_a_seed_matches_no_key(person, settings):
     with pytest.raises(CommandError, match="OTP_SEED_KEY_FALLBACKS"):
         call_command("rotate_otp_seed_key")
     assert raw_column("tokens_appdevice", "encrypted_secret", app.pk) == stored
+
+
+def test_the_last_factor_stays_unless_the_caller_says_it_may_go(device, person):
+    """A new caller cannot take the last factor by accident: only a helpdesk reset or an
+    administrator's removal passes `last_factor_allowed`."""
+    assert services.device_remove(device) is False
+    assert type(device).objects.filter(pk=device.pk).exists()
+    assert not AuditEvent.objects.filter(event="device.removed").exists()
+    assert services.device_remove(device, last_factor_allowed=True) is True
+    assert not type(device).objects.filter(pk=device.pk).exists()
+    assert AuditEvent.objects.filter(event="identity.verification_withdrawn").exists()
+
+
+def test_a_factor_goes_while_another_remains_and_an_unfinished_app_always_goes(device, person):
+    spare = confirmed_app_device(person)
+    unfinished = AppDevice.objects.create(user=person, name="Half", confirmed=False)
+    assert services.device_remove(device) is True
+    assert services.device_remove(unfinished) is True
+    assert list(AppDevice.objects.filter(user=person)) == [spare]
+    assert not AuditEvent.objects.filter(event="identity.verification_withdrawn").exists()

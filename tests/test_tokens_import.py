@@ -4,7 +4,6 @@ import base64
 import math
 import secrets
 
-import django_otp
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -16,8 +15,6 @@ from tokens import services
 from tokens.azure_csv import AzureCsvError
 from tokens.models import AzureCsvImport, HardwareToken
 from tokens.testing import azure_csv, confirmed_app_device, inventory_token, linked_token_device
-from zorgportaal import sessions
-from zorgportaal.journey import Stage
 from zorgportaal.models import AuditEvent
 
 # Copies of /work/shared/samples: Microsoft's spelling with CRLF, and a vendor's variant.
@@ -188,18 +185,7 @@ def test_the_command_refuses_a_file_over_the_size_limit_without_importing(
 # The admin (behind the journey gate, so only with both factors and a verified identity)
 
 
-@pytest.fixture
-def admin_client(client, db):
-    """A superuser's session with a confirmed second factor, as after a full login."""
-    user = User.objects.create_superuser("beheerder@topicus.example", "x")
-    device = confirmed_app_device(user)
-    client.force_login(user)
-    session = client.session
-    session[django_otp.DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[sessions.STAGE_KEY] = Stage.PORTAL.value  # a full login records its stage
-    session.save()
-    client.user = user
-    return client
+# `admin_client` (conftest.py): a superuser logged in with both factors.
 
 
 def test_the_token_list_links_to_the_upload_page(admin_client):

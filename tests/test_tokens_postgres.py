@@ -4,16 +4,12 @@ SQLite runs one writer at a time, so these run on PostgreSQL only:
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/pytest tests/test_tokens_postgres.py
 """
 
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import RequestFactory
 
 from accounts.models import Organisation, User
+from tests.support import at_once
 from tokens import services
 from tokens.models import AppDevice, HardwareTokenDevice
 from tokens.testing import code_for, confirmed_app_device, device_code, inventory_token
@@ -25,28 +21,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL for parallel transactions"
     ),
 ]
-
-
-@pytest.fixture
-def clock():
-    now = int(time.time())
-    with time_machine.travel(now - now % 60 + 5, tick=False) as traveller:
-        yield traveller
-
-
-def at_once(*calls):
-    """Run each call in its own thread with its own connection, released at the same moment."""
-    start = threading.Barrier(len(calls))
-
-    def run(call):
-        try:
-            start.wait()
-            return call()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [future.result() for future in [pool.submit(run, call) for call in calls]]
 
 
 def test_the_same_code_verified_twice_at_once_succeeds_once(clock):
@@ -78,7 +52,7 @@ def test_the_same_token_linked_by_two_people_at_once_binds_exactly_one(clock):
                 request.user = person
                 services.token_link(user=person, serial=token.serial, code=code, request=request)
             except services.TokenLinkError as error:
-                return error.code
+                return error.reason
             return "linked"
 
         return attempt

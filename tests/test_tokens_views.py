@@ -1,11 +1,8 @@
 """A person binds an app or a hardware token, as the manual (2.4, 2.5) shows it."""
 
 import re
-import time
 
 import django_otp
-import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -34,14 +31,6 @@ CSV = (
     b",1000000102,ZI2U6JIOQ7ZE6RJM2UGASMDWZ34VJHKE,60,Feitian,OTP c200\r\n"
 )
 BAD_CSV = CSV + b",1000000103,0123456789abcdef0123456789abcdef,30,Feitian,OTP c200\r\n"
-
-
-@pytest.fixture
-def clock():
-    """Time stands still 5 s into a minute, so codes do not change while a test runs."""
-    now = int(time.time())
-    with time_machine.travel(now - now % 60 + 5, tick=False) as traveller:
-        yield traveller
 
 
 def text(response) -> str:

@@ -2,31 +2,16 @@
 
 import pytest
 from django.db import IntegrityError
-from django.test import Client
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, log_in
-from tokens.models import AppDevice
+from tests.support import GOOD_PASSWORD, log_in, logged_in, with_app
 from verification import services
 from verification.models import Conversation, Message, VerificationCode
 from zorgportaal.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-@pytest.fixture
-def unverified(person):
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
-    return person
 
 
 @pytest.fixture
@@ -149,18 +134,16 @@ def test_the_poller_gets_only_the_new_lines_with_the_last_id(client, chat, unver
     assert answer["closed"] is False
 
 
-def test_the_poll_tells_the_page_when_an_agent_takes_the_chat(client, chat):
-    agent = User.objects.create_user("sanne@topicus.example", GOOD_PASSWORD, first_name="Sanne")
+def test_the_poll_tells_the_page_when_an_agent_takes_the_chat(client, chat, agent):
     services.conversation_take(conversation_id=chat.pk, agent=agent, request=None)
     answer = client.get(urls(chat)[2], {"na": 0}).json()
     assert "Sanne van de helpdesk helpt u verder." in answer["html"]
     assert "sanne@topicus.example" not in answer["html"]
 
 
-def test_the_poll_answers_never_hold_the_code(client, chat, unverified):
+def test_the_poll_answers_never_hold_the_code(client, chat, unverified, agent):
     code = services.code_current(user=unverified)
     VerificationCode.objects.filter(pk=code.pk).update(code="7395")
-    agent = User.objects.create_user("sanne@topicus.example", GOOD_PASSWORD, first_name="Sanne")
     services.conversation_take(conversation_id=chat.pk, agent=agent, request=None)
     services.message_send(conversation=chat, author=agent, kind="agent", text="Welke code ziet u?")
     answer = client.get(urls(chat)[2], {"na": 0})
@@ -172,10 +155,8 @@ def test_a_bad_poll_position_is_a_400(client, chat):
 
 
 def test_a_person_cannot_open_read_or_write_in_another_persons_chat(chat):
-    bram = User.objects.create_user("bram@delinde.example", GOOD_PASSWORD)
-    bram.app = AppDevice.objects.create(user=bram, name="Authenticator-app", confirmed=True)
-    other = Client()
-    log_in(other, bram)
+    bram = with_app(User.objects.create_user("bram@delinde.example", GOOD_PASSWORD))
+    other = logged_in(bram)
     page_url, send_url, poll_url = urls(chat)
     assert other.get(page_url).status_code == 404
     assert other.get(poll_url, {"na": 0}).status_code == 404
@@ -184,10 +165,9 @@ def test_a_person_cannot_open_read_or_write_in_another_persons_chat(chat):
 
 
 def test_once_verified_the_poll_is_sent_on_and_the_next_page_is_the_portal(
-    client, chat, unverified
+    client, chat, unverified, agent
 ):
     code = services.code_current(user=unverified)
-    agent = User.objects.create_user("sanne@topicus.example", GOOD_PASSWORD, first_name="Sanne")
     assert services.person_verify(
         person=unverified, code=code, agent=agent, request=None, channel="chat"
     )
@@ -198,8 +178,7 @@ def test_once_verified_the_poll_is_sent_on_and_the_next_page_is_the_portal(
     assert client.get("/portaal/").status_code == 200
 
 
-def test_a_closed_chat_shows_its_lines_without_a_form_or_poller(client, chat):
-    agent = User.objects.create_user("sanne@topicus.example", GOOD_PASSWORD, first_name="Sanne")
+def test_a_closed_chat_shows_its_lines_without_a_form_or_poller(client, chat, agent):
     services.conversation_take(conversation_id=chat.pk, agent=agent, request=None)
     services.conversation_close(conversation=chat, agent=agent, request=None)
     page = client.get(urls(chat)[0]).content.decode()
@@ -210,3 +189,27 @@ def test_a_closed_chat_shows_its_lines_without_a_form_or_poller(client, chat):
     assert client.post(urls(chat)[1], {"text": "hallo?"}).status_code == 409
     page = client.get("/verificatie/").content.decode()
     assert "Klik hier om de chat te starten" in page
+
+
+@pytest.mark.parametrize(
+    ("event", "person_reads", "agent_reads"),
+    [
+        ("taken", "Sanne van de helpdesk helpt u verder.", "Overgenomen door Sanne Bakker."),
+        ("verified", "Uw account is geverifieerd.", "Geverifieerd door Sanne Bakker."),
+        ("closed", "De helpdesk heeft het gesprek beëindigd.", "Gesloten door Sanne Bakker."),
+        ("code_replaced", "Vernieuw de pagina", "na 5 onjuiste pogingen vervangen"),
+    ],
+)
+def test_a_system_line_says_its_event_to_the_person_and_to_the_agent(
+    event, person_reads, agent_reads
+):
+    sanne = User(email="sanne@topicus.example", first_name="Sanne", last_name="Bakker")
+    line = Message(kind=Message.Kind.SYSTEM, event=event, author=sanne)
+    assert person_reads in line.event_text("person")
+    assert agent_reads in line.event_text("agent")
+
+
+def test_a_system_line_without_its_agent_names_a_staff_member_or_the_system():
+    line = Message(kind=Message.Kind.SYSTEM, event=Message.Event.TAKEN, author=None)
+    assert line.event_text("person") == "Een medewerker van de helpdesk helpt u verder."
+    assert line.event_text("agent") == "Overgenomen door het systeem."

@@ -4,85 +4,41 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Invitation, User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, logged_in, make_agent
 from tokens.models import AppDevice
 from verification import services
 from verification.models import Conversation, Message, VerificationCode
 from zorgportaal.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
 
 QUEUE = "/helpdesk/"
 PHONE = "/helpdesk/telefonisch/"
 CODE = "7395"  # set explicitly, so "not on the page" cannot collide with a date or a time
 
 
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-def make_agent(
-    email="sanne@topicus.example", first_name="Sanne", *, permission=True, staff=True, serves=None
-):
-    """A helpdesk agent of the central servicedesk, or of the organisations in `serves`."""
-    agent = User.objects.create_user(
-        email,
-        GOOD_PASSWORD,
-        is_staff=staff,
-        first_name=first_name,
-        last_name="Bakker",
-        serves_all_organisations=serves is None,
-    )
-    if serves:
-        agent.served_organisations.set(serves)
-    if permission:
-        agent.user_permissions.add(
-            Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-        )
-    return give_app(agent)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    log_in(client, user)
-    return client
+# `agent` (Sanne, the helpdesk of Anna's organisation) and `console` come from conftest.py.
 
 
 @pytest.fixture
-def agent(organisation):
-    """Sanne, the helpdesk of Anna's organisation (the console tests' people are all there)."""
-    return make_agent(serves=[organisation])
-
-
-@pytest.fixture
-def console(agent):
-    return logged_in(agent)
-
-
-@pytest.fixture
-def unverified(person, servicedesk):
-    """Anna, invited by Sanne of the servicedesk, registered, not yet verified."""
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+def unverified(unverified, servicedesk):
+    """Anna, not yet verified (conftest's), who was invited by Sanne of the servicedesk."""
     Invitation.objects.create(
-        email=person.email,
-        organisation=person.organisation,
-        role=person.role,
+        email=unverified.email,
+        organisation=unverified.organisation,
+        role=unverified.role,
         invited_by=servicedesk,
         token_hash="x" * 64,
         created_at=timezone.now() - timedelta(days=3),
         used_at=timezone.now() - timedelta(days=2),
-        user=person,
+        user=unverified,
     )
-    return person
+    return unverified
 
 
 @pytest.fixture
@@ -335,7 +291,9 @@ def test_a_code_that_is_not_four_digits_is_not_counted(console, taken, code):
 
 def test_an_agent_who_guesses_a_lot_must_wait(console, agent, taken, code):
     for _ in range(10):
-        services.code_check(person=None, code="0000", agent=agent, request=None, channel="phone")
+        services.verification_code_check(
+            person=None, code="0000", agent=agent, request=None, channel="phone"
+        )
     response = console.post(f"{page_of(taken)}verifieren/", {"verify-code": CODE})
     assert "Te veel mislukte pogingen." in response.content.decode()
     taken.person.refresh_from_db()

@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, log_in
+from tests.support import GOOD_PASSWORD, log_in
 from tokens.models import AppDevice
 from verification import services
 from verification.models import Conversation, VerificationCode
@@ -20,20 +20,6 @@ pytestmark = pytest.mark.django_db
 START = "/verificatie/"
 # Saturday 10 January 2026, noon in Amsterdam: closed with the default hours.
 SATURDAY_NOON = datetime(2026, 1, 10, 12, 0, tzinfo=AMSTERDAM).timestamp()
-
-
-@pytest.fixture
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-@pytest.fixture
-def unverified(person):
-    """Anna, registered through an invitation but not yet verified by the helpdesk."""
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
-    return person
 
 
 def shown_code(page: str) -> str:

@@ -5,13 +5,11 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
     .venv/bin/pytest tests/test_verification_postgres.py
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import User
+from tests.support import at_once
 from verification import services
 from verification.models import Conversation, Message, VerificationCode
 from zorgportaal.models import AuditEvent
@@ -23,21 +21,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL for parallel transactions"
     ),
 ]
-
-
-def at_once(*calls):
-    """Run each call in its own thread with its own connection, released at the same moment."""
-    start = threading.Barrier(len(calls))
-
-    def run(call):
-        try:
-            start.wait()
-            return call()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [future.result() for future in [pool.submit(run, call) for call in calls]]
 
 
 @pytest.fixture
@@ -74,7 +57,7 @@ def test_four_agents_verifying_with_one_code_at_once_verify_once(agents, person)
 
     def verify(agent):
         def attempt():
-            check = services.code_check(
+            check = services.verification_code_check(
                 person=person, code=code.code, agent=agent, request=None, channel="phone"
             )
             return check.right and services.person_verify(
@@ -94,7 +77,7 @@ def test_wrong_codes_at_once_are_all_counted(agents, person):
 
     def guess(agent):
         return lambda: (
-            services.code_check(
+            services.verification_code_check(
                 person=person, code=wrong, agent=agent, request=None, channel="phone"
             ).outcome
         )
@@ -110,9 +93,7 @@ def test_two_tabs_asking_for_a_code_at_once_get_the_same_one(person):
     assert VerificationCode.objects.filter(user=person).count() == 1
 
 
-def test_a_double_click_on_start_chat_opens_one_chat(person, settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
+def test_a_double_click_on_start_chat_opens_one_chat(person, open_helpdesk):
     results = at_once(*[lambda: services.conversation_start(person=person, request=None).pk] * 3)
     assert len(set(results)) == 1
     assert Conversation.objects.filter(person=person).count() == 1

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, log_in
+from tests.support import GOOD_PASSWORD, give_app, log_in, unverify
 from verification import services
 from verification.models import Conversation, Message, VerificationCode
 from zorgportaal import audit
@@ -102,8 +102,7 @@ def test_a_chat_whose_lines_all_aged_out_goes_unless_it_closed_within_the_period
 @pytest.fixture
 def waiting(person):
     """Anna, not yet verified, with a chat she started long ago and still has open."""
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
+    unverify(person)
     return person, chat(person, started=days_ago(120))
 
 

@@ -17,10 +17,8 @@ import inspect
 import io
 import re
 import secrets
-import time
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
@@ -34,14 +32,25 @@ from django.urls.exceptions import Resolver404
 
 from accounts.invitations import invitations_create
 from accounts.models import Invitation, PasswordResetMail, User
-from tests.conftest import GOOD_PASSWORD, give_app, link_from_mail, log_in
+from tests.support import (
+    GOOD_PASSWORD,
+    give_app,
+    link_from_mail,
+    log_in,
+    logged_in,
+    make_agent,
+    unverify,
+)
 from tokens.models import AppDevice, AzureCsvImport, HardwareToken, HardwareTokenDevice
 from tokens.testing import azure_csv, code_for, device_code, inventory_token, linked_token_device
 from verification import services as verification
 from verification.models import Conversation, Message
 from zorgportaal.models import AuditEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("open_helpdesk", "clock"),
+]
 
 NEW_PASSWORD = "een heel ander wachtwoord voor later"
 
@@ -79,26 +88,6 @@ def client():
     return RecordingClient()
 
 
-@pytest.fixture(autouse=True)
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Codes stay put while a test runs (5 s into a 30-second step); `shift` moves on."""
-    now = int(time.time())
-    with time_machine.travel(now - now % 30 + 5, tick=False) as traveller:
-        yield traveller
-
-
-def logged_in(user) -> RecordingClient:
-    browser = RecordingClient()
-    log_in(browser, user)
-    return browser
-
-
 def page_after(response) -> str:
     """The page, or the page a redirect leads to (with its messages)."""
     if response.status_code == 302:
@@ -128,31 +117,10 @@ def password_chosen(client, link) -> User:
     return User.objects.get(email="anna.devries@delinde.example")
 
 
-def unverified(user) -> User:
-    user.identity_verified_at = None
-    user.save(update_fields=["identity_verified_at"])
-    return user
-
-
-def helpdesk_agent() -> User:
-    agent = User.objects.create_user(
-        "sanne@topicus.example",
-        GOOD_PASSWORD,
-        first_name="Sanne",
-        is_staff=True,
-        serves_all_organisations=True,
-    )
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    return give_app(agent)
-
-
 @pytest.fixture
-def admin_client():
-    """A superuser logged in with both factors."""
-    administrator = User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD)
-    browser = logged_in(give_app(administrator))
+def admin_client(administrator):
+    """conftest's, in a browser that notes what it requested."""
+    browser = logged_in(administrator, client=RecordingClient())
     browser.user = administrator
     return browser
 
@@ -360,9 +328,9 @@ def taken_by(console, conversation) -> str:
 
 
 def test_the_helpdesk_verifies_a_person_in_the_chat(client, person):
-    log_in(client, unverified(person))
+    log_in(client, unverify(person))
     conversation, code = chat_started(client, person)
-    console = logged_in(helpdesk_agent())
+    console = logged_in(make_agent(), client=RecordingClient())
     url = taken_by(console, conversation)
     poll = f"/verificatie/chat/{conversation.pk}/berichten/"
     assert "Ik controleer uw code." in client.get(poll, {"na": 0}).json()["html"]
@@ -377,9 +345,9 @@ def test_the_helpdesk_verifies_a_person_in_the_chat(client, person):
 
 
 def test_the_helpdesk_resets_factors_in_the_chat_and_closes_it(client, person):
-    log_in(client, unverified(person))
+    log_in(client, unverify(person))
     conversation, code = chat_started(client, person)
-    console = logged_in(helpdesk_agent())
+    console = logged_in(make_agent(), client=RecordingClient())
     url = taken_by(console, conversation)
     answer = console.post(f"{url}resetten/", {"reset-code": code})
     assert answer["Location"] == url
@@ -404,8 +372,8 @@ def looked_up_by_phone(console, person, code) -> str:
 
 
 def test_the_helpdesk_verifies_one_caller_and_resets_another_by_phone(client, person):
-    console = logged_in(helpdesk_agent())
-    log_in(client, unverified(person))
+    console = logged_in(make_agent(), client=RecordingClient())
+    log_in(client, unverify(person))
     client.get("/verificatie/")
     account = looked_up_by_phone(console, person, verification.code_current(user=person).code)
     answer = console.post(f"{account}verifieren/")
@@ -536,7 +504,7 @@ def test_an_administrator_unlocks_and_deletes_devices(admin_client, person, kind
 
 
 def test_an_administrator_verifies_staff_with_a_code_of_their_own(admin_client, clock):
-    agent = unverified(helpdesk_agent())
+    agent = unverify(make_agent())
     users = "/admin/accounts/user/"
     assert "Reden" in act(admin_client, users, "verify_staff_identity", agent)
     clock.shift(30)  # the login used the code of the step before

@@ -197,11 +197,11 @@ class TotpDeviceAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        services.device_remove(obj, request=request)
+        services.device_remove(obj, request=request, last_factor_allowed=True)
 
     def delete_queryset(self, request, queryset):
         for device in queryset:
-            services.device_remove(device, request=request)
+            services.device_remove(device, request=request, last_factor_allowed=True)
 
 
 @admin.register(AppDevice)

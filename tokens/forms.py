@@ -103,7 +103,7 @@ class AppConfirmForm(forms.Form):
         code = self.cleaned_data["code"]
         refusal = services.device_refusal(self.device)
         if refusal is not None:
-            raise ValidationError(refusal.message, code=refusal.code)
+            raise ValidationError(refusal.message, code=refusal.reason)
         if not services.app_device_confirm(self.device, code, request=self.request):
             raise ValidationError(self.error_messages["code_invalid"], code="code_invalid")
         return code
@@ -153,7 +153,7 @@ class TokenLinkForm(forms.Form):
                 request=self.request,
             )
         except services.TokenLinkError as error:
-            raise ValidationError(error.message, code=error.code) from None
+            raise ValidationError(error.message, code=error.reason) from None
         return cleaned
 
 

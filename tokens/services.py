@@ -69,20 +69,20 @@ REFUSAL_MESSAGES = {
 class Refusal:
     """Why a device will not check codes now: "throttled" (until a moment) or "locked"."""
 
-    code: str
+    reason: str
     until: datetime | None = None
 
     @property
     def message(self) -> str:
         if self.until is None:
-            return str(REFUSAL_MESSAGES[self.code])
+            return str(REFUSAL_MESSAGES[self.reason])
         moment = timezone.localtime(self.until)
         shown = (
             f"{moment:%H:%M:%S}"
             if moment.date() == timezone.localdate()
             else f"{moment:%d-%m-%Y %H:%M}"
         )
-        return REFUSAL_MESSAGES[self.code] % {"time": shown}
+        return REFUSAL_MESSAGES[self.reason] % {"time": shown}
 
 
 def device_refusal(device: TotpDeviceMixin) -> Refusal | None:
@@ -151,19 +151,22 @@ def device_unlock(device: TotpDeviceMixin, *, request=None) -> None:
     audit.record("device.unlocked", request=request, subject=device.user, **_device_facts(device))
 
 
-def device_remove(device: TotpDeviceMixin, *, request=None, keep_one: bool = False) -> bool:
+def device_remove(
+    device: TotpDeviceMixin, *, request=None, last_factor_allowed: bool = False
+) -> bool:
     """Take a second factor away (a lost phone or token); an inventory token becomes free.
 
-    With `keep_one`, the last confirmed factor stays and False is returned. Removing the last
-    one ends every session of the account and withdraws its helpdesk verification: whoever
-    binds the next factor (the person, or someone who reset the password from their mailbox)
-    reaches the helpdesk check before anything else. The account row is locked meanwhile, so
-    two removals at once cannot both miss that they took the last factor.
+    The last confirmed factor stays and False is returned, unless the caller is a helpdesk
+    reset or an administrator's removal and says so with `last_factor_allowed`. Removing the
+    last one ends every session of the account and withdraws its helpdesk verification:
+    whoever binds the next factor (the person, or someone who reset the password from their
+    mailbox) reaches the helpdesk check before anything else. The account row is locked
+    meanwhile, so two removals at once cannot both miss that they took the last factor.
     """
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=device.user_id)
         others = _confirmed_devices(user, excluding=device)
-        if keep_one and device.confirmed and not others:
+        if device.confirmed and not others and not last_factor_allowed:
             return False
         facts = _device_facts(device)
         device.delete()
@@ -301,7 +304,7 @@ def qr_svg(uri: str) -> SafeString:
 
 
 class TokenLinkError(Exception):
-    """Why a token could not be linked; `code` says which, `message` says it to the person.
+    """Why a token could not be linked; `reason` says which, `message` says it to the person.
 
     An unknown serial, another organisation's token, another person's token and a wrong code
     all get the one "not_linkable" message: the page never tells which serials exist.
@@ -316,10 +319,10 @@ class TokenLinkError(Exception):
         "already_yours": _("Dit token is al aan uw account gekoppeld."),
     }
 
-    def __init__(self, code: str, message: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.message = message or str(self.messages[code])
+    def __init__(self, reason: str, message: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message or str(self.messages[reason])
 
 
 # Link attempts are throttled per person and per client address, as passwords are: never on

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 CODE_DIGITS = 4
@@ -201,3 +202,37 @@ class Message(models.Model):
         super().save(*args, **kwargs)
         if adding:
             Conversation.objects.filter(pk=self.conversation_id).update(last_message_id=self.pk)
+
+    def event_text(self, viewer: str) -> str:
+        """What this system line says, in the reader's language: to the person (`viewer`
+        "person") with the agent's first name, to an agent with the full name."""
+        if viewer == "person":
+            name = getattr(self.author, "first_name", "") or gettext("Een medewerker")
+            texts = EVENT_TEXTS_FOR_THE_PERSON
+        else:
+            name = self.author.get_full_name() if self.author else ""
+            name = name or gettext("het systeem")
+            texts = EVENT_TEXTS_FOR_AGENTS
+        text = texts.get(self.event)
+        return str(text) % {"name": name} if text else ""
+
+
+# What a system line says (`Message.event_text`); %(name)s is the agent's name.
+EVENT_TEXTS_FOR_THE_PERSON = {
+    Message.Event.TAKEN: _("%(name)s van de helpdesk helpt u verder."),
+    Message.Event.CODE_REPLACED: _(
+        "Uw verificatiecode is te vaak onjuist genoemd en daarom vervangen. Vernieuw de pagina "
+        "om uw nieuwe code te zien."
+    ),
+    Message.Event.VERIFIED: _("Uw account is geverifieerd. U gaat nu verder naar ZorgPortaal."),
+    Message.Event.CLOSED: _("De helpdesk heeft het gesprek beëindigd."),
+}
+EVENT_TEXTS_FOR_AGENTS = {
+    Message.Event.TAKEN: _("Overgenomen door %(name)s."),
+    Message.Event.CODE_REPLACED: _(
+        "De code is na 5 onjuiste pogingen vervangen; de persoon ziet de nieuwe code na het "
+        "vernieuwen van de pagina."
+    ),
+    Message.Event.VERIFIED: _("Geverifieerd door %(name)s."),
+    Message.Event.CLOSED: _("Gesloten door %(name)s."),
+}

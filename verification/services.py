@@ -144,7 +144,9 @@ REASONS = {"wrong": "wrong_code", "no_code": "no_current_code", "own_account": "
 
 
 @sensitive_variables("code")
-def code_check(*, person, code: str, agent, request, channel: str, subject_email: str = ""):
+def verification_code_check(
+    *, person, code: str, agent, request, channel: str, subject_email: str = ""
+):
     """Compare the code an agent typed with the person's current one, in constant time.
 
     Every check, right or wrong, is audited as `verification.checked` (never the code) and
@@ -328,7 +330,7 @@ def factors_reset(*, person, code: VerificationCode, agent, request, channel: st
             return None
         devices = list(devices_for_user(person, confirmed=None))
         for device in devices:
-            token_services.device_remove(device, request=request)
+            token_services.device_remove(device, request=request, last_factor_allowed=True)
         audit.record(
             "factor.reset_by_helpdesk",
             request=request,

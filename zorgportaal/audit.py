@@ -16,9 +16,27 @@ def record(
     **details,
 ) -> AuditEvent:
     """Append one event. Pass facts only, never secrets (no passwords, seeds, links, codes)."""
+    row = _event(
+        event,
+        request=request,
+        actor=actor,
+        subject=subject,
+        subject_email=subject_email,
+        success=success,
+        details=details,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def _event(
+    event: str, *, request, actor, subject, subject_email: str, success: bool, details: dict
+) -> AuditEvent:
+    """The one place an event's fields are filled in, unsaved: `record` and `record_many`
+    both write what this returns, so a field added here lands in both."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    return AuditEvent.objects.create(
+    return AuditEvent(
         event=event,
         outcome=AuditEvent.Outcome.SUCCESS if success else AuditEvent.Outcome.FAILURE,
         actor=actor,
@@ -77,20 +95,17 @@ def record_many(
     **details,
 ) -> list[AuditEvent]:
     """`record` for a batch (a servicedesk inviting 500 addresses): one event per address,
-    written in one query. Keep its fields in step with `record`; like any bulk insert it does
-    not call AuditEvent.save()."""
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
-    common = {
-        "event": event,
-        "outcome": AuditEvent.Outcome.SUCCESS if success else AuditEvent.Outcome.FAILURE,
-        "actor": actor,
-        "actor_email": getattr(actor, "email", ""),
-        "actor_role": role_of(actor),
-        "client_ip": (client_ip(request) or None) if request is not None else None,
-        "request_id": getattr(request, "id", ""),
-    }
-    details = storable(details)
-    return AuditEvent.objects.bulk_create(
-        [AuditEvent(subject_email=email, details=details, **common) for email in subject_emails]
-    )
+    written in one query. Like any bulk insert it does not call AuditEvent.save()."""
+    rows = [
+        _event(
+            event,
+            request=request,
+            actor=actor,
+            subject=None,
+            subject_email=email,
+            success=success,
+            details=details,
+        )
+        for email in subject_emails
+    ]
+    return AuditEvent.objects.bulk_create(rows)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from . import sessions
+from .http import ZorgPortaalRequest
 from .journey import DEFAULT_STAGES, STAGE_HOME, Stage, current_stage
 
 
@@ -23,7 +24,7 @@ class JourneyGateMiddleware:
         sessions.record_stage_after_rotation(request)
         return response
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(self, request: ZorgPortaalRequest, view_func, view_args, view_kwargs):
         stage = self._stage_of_live_session(request)
         request.journey_stage = stage
         sessions.follow_stage(request, stage)

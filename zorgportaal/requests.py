@@ -6,6 +6,8 @@ import uuid
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .http import ZorgPortaalRequest
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -15,7 +17,7 @@ class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: ZorgPortaalRequest):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         response = self.get_response(request)

@@ -10,17 +10,18 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .http import AuthenticatedHttpRequest
 from .journey import Stage
 
 FRESH_KEY = "second_factor_at"
 FRESH_SECONDS = 10 * 60
 
 
-def mark_fresh(request) -> None:
+def mark_fresh(request: AuthenticatedHttpRequest) -> None:
     request.session[FRESH_KEY] = time.time()
 
 
-def is_fresh(request) -> bool:
+def is_fresh(request: AuthenticatedHttpRequest) -> bool:
     return time.time() - request.session.get(FRESH_KEY, 0) < FRESH_SECONDS
 
 
@@ -28,7 +29,7 @@ def fresh_second_factor_in_portal(view):
     """In the portal, ask for a current code first; enrolment has no factor to ask for."""
 
     @wraps(view)
-    def guarded(request, *args, **kwargs):
+    def guarded(request: AuthenticatedHttpRequest, *args, **kwargs):
         if request.journey_stage is Stage.PORTAL and not is_fresh(request):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('myaccount:confirm_code')}?{query}")

@@ -39,3 +39,15 @@ def page(browser, live_server, transactional_db):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def contexts(browser, live_server, transactional_db):
+    """Two separate browsers' worth of cookies: a person's and an agent's (or an
+    administrator's)."""
+    made = [browser.new_context(base_url=live_server.url, locale="nl-NL") for _ in range(2)]
+    for context in made:
+        context.set_default_timeout(10_000)
+    yield made
+    for context in made:
+        context.close()

@@ -7,10 +7,8 @@ Elements are found by id, name and link target, never by their text, so the same
 in Dutch and in English.
 """
 
-import base64
 import io
 import re
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -18,13 +16,13 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.invitations import invitations_create
 from accounts.models import Invitation, Organisation, Role, User
-from tests.conftest import GOOD_PASSWORD, give_app, link_from_mail, totp_now
-from tokens.models import HardwareTokenDevice
+from tests.support import GOOD_PASSWORD, link_from_mail, make_agent, wait_for
+from tokens.models import AppDevice, HardwareTokenDevice
+from tokens.testing import code_for, device_code, seed_of
 from verification.services import code_current
 from zorgportaal.models import Service
 
@@ -32,17 +30,11 @@ SAMPLE_CSV = "tests/csv_corpus/azure-tokens-example.csv"
 BAD_CSV = "tests/csv_corpus/bad-base32.csv"
 # Serial 1000000102 of the sample file: a 60-second token.
 TOKEN_SERIAL = "1000000102"
-TOKEN_SECRET = base64.b32decode("ZI2U6JIOQ7ZE6RJM2UGASMDWZ34VJHKE")
-THROTTLE_PAUSE = 1.1  # seconds: django-otp waits 1 s after a wrong code; people take longer
+TOKEN_SECRET = seed_of("ZI2U6JIOQ7ZE6RJM2UGASMDWZ34VJHKE")
+# How long chat.js may take to notice, by its own poll, that the journey moved on, and reload.
+CHAT_RELOAD_TIMEOUT = 30_000  # ms: a 3 s poll, backing off to 30 s after a failed one
 
 At = Callable[[Page, str], None]
-
-
-def app_code(secret_text: str, *, steps_ahead: int = 0) -> str:
-    """The code an authenticator app shows for the key on the page (`steps_ahead` later)."""
-    cleaned = secret_text.replace(" ", "").upper()
-    secret = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
-    return f"{totp(secret, step=30, digits=6, drift=steps_ahead):06d}"
 
 
 def choose_language(page: Page, language: str) -> None:
@@ -60,15 +52,33 @@ def submit(page: Page, selector: str) -> None:
         page.locator(selector).press("Enter")
 
 
-def expect_errors(page: Page) -> float:
-    """The page shows its mistakes; returns when, for `pause_after`."""
+def expect_errors(page: Page) -> None:
+    """The page shows its mistakes."""
     expect(page.locator(".error-summary, [aria-invalid=true]").first).to_be_visible()
-    return time.monotonic()
 
 
-def pause_after(mistake: float) -> None:
-    """A wrong code makes django-otp wait a second before the next try."""
-    time.sleep(max(0.0, mistake + THROTTLE_PAUSE - time.monotonic()))
+def wait_until_codes_are_checked(email: str) -> None:
+    """After a wrong code a person's app checks no code for a while (1 s, doubling): wait
+    until it checks codes again, as a person would, instead of sleeping for a guess."""
+
+    def app_checks_codes() -> bool:
+        app = AppDevice.objects.filter(user__email=email).order_by("-pk").first()
+        return app is not None and app.verify_is_allowed()[0]
+
+    wait_for(app_checks_codes, f"the app of {email} kept refusing to check codes")
+
+
+def log_in(page: Page, user: User, *, code: str | None = None, language: str = "") -> None:
+    """The real login pages (in `language`, if given): the password, then the code the
+    person's app shows now."""
+    page.goto("/inloggen/")
+    if language:
+        choose_language(page, language)
+    page.locator("#id_email").fill(user.email)
+    page.locator("#id_password").fill(GOOD_PASSWORD)
+    submit(page, "#id_password")
+    page.locator("#id_code").fill(code or device_code(user.app))
+    submit(page, "#id_code")
 
 
 class Journeys:
@@ -200,29 +210,10 @@ class Journeys:
             self.at(page, f"invitation-{reason}")
 
     def agent(self) -> User:
-        """A servicedesk employee who is also a helpdesk agent, with an authenticator app."""
-        agent = User.objects.create_user(
-            self.address("sanne"),
-            GOOD_PASSWORD,
-            is_staff=True,
-            first_name="Sanne",
-            last_name="Jansen",
-            serves_all_organisations=True,  # the central servicedesk
-        )
-        agent.user_permissions.set(
-            Permission.objects.filter(codename__endswith="invitation")
-            | Permission.objects.filter(codename="helpdesk", content_type__app_label="verification")
-        )
-        return give_app(agent)
-
-    def log_in(self, page: Page, user: User, *, code: str | None = None) -> None:
-        page.goto("/inloggen/")
-        choose_language(page, self.language)
-        page.locator("#id_email").fill(user.email)
-        page.locator("#id_password").fill(GOOD_PASSWORD)
-        submit(page, "#id_password")
-        page.locator("#id_code").fill(code or totp_now(user.app))
-        submit(page, "#id_code")
+        """A servicedesk employee of the central servicedesk who is also a helpdesk agent."""
+        agent = make_agent(self.address("sanne"), "Sanne", last_name="Jansen")
+        agent.user_permissions.add(*Permission.objects.filter(codename__endswith="invitation"))
+        return agent
 
     def registration_with_app(self, agent: User) -> None:
         """Invitation, password, app, helpdesk chat, portal, my account, and a later login."""
@@ -247,10 +238,10 @@ class Journeys:
         secret = anna.locator("code.secret").inner_text()
         anna.locator("#id_code").fill("000000")
         submit(anna, "#id_code")
-        mistake = expect_errors(anna)
+        expect_errors(anna)
         self.at(anna, "app-setup:error")
-        pause_after(mistake)
-        anna.locator("#id_code").fill(app_code(secret))
+        wait_until_codes_are_checked(address)
+        anna.locator("#id_code").fill(code_for(seed_of(secret)))
         submit(anna, "#id_code")
         self.at(anna, "registration-done")
 
@@ -265,7 +256,7 @@ class Journeys:
         self.at(anna, "chat:waiting")
 
         sanne = self.page()
-        self.log_in(sanne, agent)
+        log_in(sanne, agent, language=self.language)
         sanne.goto("/helpdesk/")
         self.at(sanne, "helpdesk-queue")
         sanne.locator("#queue form button").first.click()
@@ -284,8 +275,10 @@ class Journeys:
         sanne.locator("#id_verify-code").fill(code)
         submit(sanne, "#id_verify-code")
         self.at(sanne, "helpdesk-queue:verified")
-        anna.reload()  # chat.js reloads by itself a few seconds later; no need to wait
-        expect(anna).to_have_url(re.compile("/portaal/$"))
+        # chat.js's next poll finds the account verified and reloads the page by itself. Wait
+        # for that navigation: a reload of our own could cross it (net::ERR_ABORTED).
+        expect(anna).to_have_url(re.compile("/portaal/$"), timeout=CHAT_RELOAD_TIMEOUT)
+        anna.wait_for_load_state()
 
         self.at(anna, "dashboard")
         for path, name in [
@@ -315,13 +308,13 @@ class Journeys:
         self.at(anna, "login-code")
         anna.locator("#id_code").fill("000000")
         submit(anna, "#id_code")
-        mistake = expect_errors(anna)
+        expect_errors(anna)
         self.at(anna, "login-code:error")
         anna.goto("/verificatie/authenticatiemiddel-kwijt/")
         self.at(anna, "lost-factor")
         anna.goto("/inloggen/code/")
-        pause_after(mistake)
-        anna.locator("#id_code").fill(app_code(secret, steps_ahead=1))  # the bound code is used
+        wait_until_codes_are_checked(address)
+        anna.locator("#id_code").fill(code_for(seed_of(secret), drift=1))  # the bound one is used
         submit(anna, "#id_code")
         expect(anna).to_have_url(re.compile("/portaal/$"))
 
@@ -347,11 +340,10 @@ class Journeys:
         page.locator("#id_serial").fill(TOKEN_SERIAL)
         page.locator("#id_code").fill("000000")
         submit(page, "#id_code")
-        mistake = expect_errors(page)
+        expect_errors(page)  # a token link makes one wait only after five wrong tries
         self.at(page, "token-setup:error")
-        pause_after(mistake)
         page.locator("#id_serial").fill(TOKEN_SERIAL)
-        page.locator("#id_code").fill(f"{totp(TOKEN_SECRET, step=60, digits=6):06d}")
+        page.locator("#id_code").fill(code_for(TOKEN_SECRET, step=60))
         submit(page, "#id_code")
         expect(page.locator(".stepper li").nth(3)).to_have_attribute("aria-current", "step")
 
@@ -363,7 +355,7 @@ class Journeys:
         code = code_current(user=caller).code
         page = self.page()
         # The agent's code of this time step is used already: log in with the next one.
-        self.log_in(page, agent, code=f"{totp(agent.app.secret(), step=30, drift=1):06d}")
+        log_in(page, agent, code=device_code(agent.app, drift=1), language=self.language)
         page.goto("/helpdesk/telefonisch/")
         self.at(page, "helpdesk-phone")
         page.locator("#id_email").fill("geen adres")

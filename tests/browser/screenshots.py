@@ -44,12 +44,6 @@ class Camera:
         self.shots.append((filename, name, page.title()))
 
 
-@pytest.fixture
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-
-
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_screenshots(language, browser, live_server, transactional_db, open_helpdesk):
     camera = Camera(language)

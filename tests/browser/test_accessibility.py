@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.journeys import Journeys, submit
-from tests.conftest import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -49,12 +49,6 @@ class Checks:
         self.titles[title].add(name.split(":")[0])
         if name.endswith(":error"):
             self.error_titles[name] = title
-
-
-@pytest.fixture
-def open_helpdesk(settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
 
 
 def test_every_screen_passes_axe_fits_a_phone_and_has_its_own_title(

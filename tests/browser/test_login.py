@@ -8,8 +8,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.browser.test_second_factor import code_from_secret
-from tests.conftest import GOOD_PASSWORD, totp_now
+from tests.support import GOOD_PASSWORD
+from tokens.testing import code_for, device_code, seed_of
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def log_in(page, email, password, device):
     page.get_by_label("Vul uw wachtwoord in").fill(password)
     page.get_by_role("button", name="Volgende").click()
     expect(page).to_have_url(re.compile("/inloggen/code/$"))
-    page.get_by_label("Code").fill(totp_now(device))
+    page.get_by_label("Code").fill(device_code(device))
     page.get_by_role("button", name="Volgende").click()
 
 
@@ -54,7 +54,7 @@ def test_the_first_administrator_binds_an_app_at_the_first_login(page, monkeypat
 
     page.get_by_role("link", name="Gebruik app").click()
     secret = page.locator("code.secret").inner_text()
-    page.get_by_label("Code uit de app").fill(code_from_secret(secret))
+    page.get_by_label("Code uit de app").fill(code_for(seed_of(secret)))
     page.get_by_role("button", name="Bevestig").click()
     page.get_by_role("link", name="Doorgaan naar ZorgPortaal").click()
     expect(page.get_by_role("heading", name="Diensten")).to_be_visible()

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.conftest import GOOD_PASSWORD, link_from_mail
+from tests.support import GOOD_PASSWORD, link_from_mail
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.browser.test_login import log_in
-from tests.conftest import GOOD_PASSWORD, give_app
+from tests.support import GOOD_PASSWORD, give_app
 from zorgportaal import audit
 
 pytestmark = pytest.mark.browser

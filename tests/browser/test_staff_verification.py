@@ -4,42 +4,20 @@ administrator runs "Identiteit verifiëren (medewerkers)", whose page works unde
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
-from accounts.models import User
+from tests.browser.journeys import log_in
 from tests.browser.test_security_csp import COLLECT_VIOLATIONS, violations
-from tests.browser.test_verification import log_in
-from tests.conftest import GOOD_PASSWORD, give_app, totp_now
-from tokens.models import AppDevice
+from tests.support import make_agent
+from tokens.testing import device_code
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def contexts(browser, live_server, transactional_db):
-    """The administrator's browser and the new agent's."""
-    made = [browser.new_context(base_url=live_server.url, locale="nl-NL") for _ in range(2)]
-    for context in made:
-        context.set_default_timeout(10_000)
-    yield made
-    for context in made:
-        context.close()
-
-
-def test_an_administrator_frees_the_first_agent_who_then_reaches_the_console(contexts):
-    administrator = give_app(User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD))
-    kees = User.objects.create_user(
-        "kees@topicus.example",
-        GOOD_PASSWORD,
-        first_name="Kees",
-        is_staff=True,
-        serves_all_organisations=True,
-    )
-    kees.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    kees.app = AppDevice.objects.create(user=kees, name="Authenticator-app", confirmed=True)
+def test_an_administrator_frees_the_first_agent_who_then_reaches_the_console(
+    contexts, administrator
+):
+    kees = make_agent("kees@topicus.example", "Kees", verified=False)  # as made in the admin
     admin_page, agent_page = (context.new_page() for context in contexts)
     admin_page.add_init_script(COLLECT_VIOLATIONS)
 
@@ -60,7 +38,7 @@ def test_an_administrator_frees_the_first_agent_who_then_reaches_the_console(con
     expect(admin_page.get_by_label("Reden")).to_be_focused()
     admin_page.get_by_label("Reden").fill("Persoonlijk gesproken, legitimatie gezien")
     admin_page.get_by_label("Code van uw eigen authenticatiemiddel").fill(
-        totp_now(administrator.app, offset_steps=1)
+        device_code(administrator.app, drift=1)
     )
     admin_page.get_by_role("button", name="Identiteit verifiëren").click()
     expect(

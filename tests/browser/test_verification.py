@@ -3,49 +3,17 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
-from accounts.models import User
-from tests.conftest import GOOD_PASSWORD, give_app, totp_now
+from tests.browser.journeys import CHAT_RELOAD_TIMEOUT, log_in
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def contexts(browser, live_server, transactional_db):
-    """Two separate browsers' worth of cookies: the person's and the agent's."""
-    made = [browser.new_context(base_url=live_server.url, locale="nl-NL") for _ in range(2)]
-    for context in made:
-        context.set_default_timeout(10_000)
-    yield made
-    for context in made:
-        context.close()
-
-
-def log_in(page, user):
-    """The real login pages, with the code the person's app shows now."""
-    page.goto("/inloggen/")
-    page.get_by_label("Vul uw gebruikersnaam of e-mailadres in").fill(user.email)
-    page.get_by_label("Vul uw wachtwoord in").fill(GOOD_PASSWORD)
-    page.get_by_role("button", name="Volgende").click()
-    page.get_by_label("Code", exact=True).fill(totp_now(user.app))
-    page.get_by_role("button", name="Volgende").click()
-
-
-def test_a_person_gives_the_code_in_the_chat_and_moves_on_to_the_portal(contexts, person, settings):
-    settings.HELPDESK_OPENING_HOURS = "mon-sun 00:00-24:00"
-    settings.HELPDESK_HOLIDAYS = ""
-    person.identity_verified_at = None
-    person.save(update_fields=["identity_verified_at"])
-    agent = User.objects.create_user(
-        "sanne@topicus.example", GOOD_PASSWORD, is_staff=True, first_name="Sanne"
-    )
-    agent.user_permissions.add(
-        Permission.objects.get(codename="helpdesk", content_type__app_label="verification")
-    )
-    agent.served_organisations.add(person.organisation)
-    give_app(agent)
+def test_a_person_gives_the_code_in_the_chat_and_moves_on_to_the_portal(
+    contexts, unverified, agent, open_helpdesk
+):
+    person = unverified
     anna, sanne = (context.new_page() for context in contexts)
 
     log_in(anna, person)
@@ -79,5 +47,5 @@ def test_a_person_gives_the_code_in_the_chat_and_moves_on_to_the_portal(contexts
     sanne.get_by_role("button", name="Verifiëren", exact=True).click()
     expect(sanne.get_by_text("Anna de Vries is geverifieerd.")).to_be_visible()
 
-    expect(anna).to_have_url(re.compile(r"/portaal/$"))
+    expect(anna).to_have_url(re.compile(r"/portaal/$"), timeout=CHAT_RELOAD_TIMEOUT)  # chat.js
     expect(anna.get_by_role("heading", name="Diensten")).to_be_visible()
