@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from zorgportaal import audit
+from zorgportaal.admin_site import AuditedDeletion
 
 from . import admin_audit, invitations
 from .forms import InviteForm
@@ -33,7 +34,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedDeletion, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "organisation", "role", "is_staff"]
     list_filter = ["organisation", "role", "is_staff", "is_active", "serves_all_organisations"]
@@ -92,18 +93,7 @@ class UserAdmin(DjangoUserAdmin):
                 "account.changed_by_administrator", request=request, subject=user, changed=changed
             )
 
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            self._audit_deletion(request, obj)
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for user in queryset:
-                self._audit_deletion(request, user)
-            super().delete_queryset(request, queryset)
-
-    def _audit_deletion(self, request, user):
+    def audit_deletion(self, request, user):
         """Written before the row goes: the deletion unlinks the event and keeps the address."""
         audit.record(
             "account.deleted_by_administrator",
@@ -139,7 +129,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(AuditedDeletion, DjangoGroupAdmin):
     """Django's group pages; a group's rights are its members' rights, so each change is an
     event naming the members who gain or lose them."""
 
@@ -165,18 +155,7 @@ class GroupAdmin(DjangoGroupAdmin):
             members=admin_audit.group_members(group),
         )
 
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            self._audit_deletion(request, obj)
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for group in queryset:
-                self._audit_deletion(request, group)
-            super().delete_queryset(request, queryset)
-
-    def _audit_deletion(self, request, group):
+    def audit_deletion(self, request, group):
         audit.record(
             "group.deleted",
             request=request,

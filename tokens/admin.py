@@ -6,7 +6,6 @@ Nothing here shows a seed: the encrypted fields are left out of every list and f
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from zorgportaal import audit
+from zorgportaal.admin_site import AuditedDeletion
 
 from . import services
 from .forms import AdminAzureCsvUploadForm
@@ -42,7 +42,7 @@ class AzureCsvImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(HardwareToken)
-class HardwareTokenAdmin(admin.ModelAdmin):
+class HardwareTokenAdmin(AuditedDeletion, admin.ModelAdmin):
     """The inventory, read-only; tokens come in only through an Azure CSV (the add button)."""
 
     change_list_template = "tokens/admin/hardwaretoken_change_list.html"
@@ -82,19 +82,8 @@ class HardwareTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def delete_model(self, request, obj):
-        """An unlinked token only (a linked one is protected): gone, with an event."""
-        with transaction.atomic():
-            self._audit_deletion(request, obj)
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for token in queryset.select_related("organisation"):
-                self._audit_deletion(request, token)
-            super().delete_queryset(request, queryset)
-
-    def _audit_deletion(self, request, token):
+    def audit_deletion(self, request, token):
+        """An unlinked token only: a linked one is protected by its device."""
         organisation = token.organisation.name if token.organisation else None
         audit.record(
             "token.deleted", request=request, serial=token.serial, organisation=organisation

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
+from django.db import transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import redirect
 from django_otp.admin import OTPAdminSite
@@ -42,6 +43,28 @@ def reaches_a_secret(model, lookup: str) -> bool:
             return False
         model = field.related_model
     return False
+
+
+class AuditedDeletion:
+    """A ModelAdmin mixin: each deleted row, alone or in a bulk action, gets its audit event,
+    written before the row goes and in the same transaction (NEN 7513).
+
+    Subclasses write the event in `audit_deletion(request, obj)`.
+    """
+
+    def audit_deletion(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self.audit_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.audit_deletion(request, obj)
+            super().delete_queryset(request, queryset)
 
 
 class SecretLookupsRefused:
