@@ -7,7 +7,6 @@ addresses have accounts), and people behind one NAT address must each get their 
 import io
 import logging
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,14 +14,14 @@ import time_machine
 from django.apps import apps
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import password_reset
 from accounts.models import PasswordResetMail, User
-from tests.support import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD, row_locked_elsewhere
 from tests.test_production_mail_queue import KILLED_BACKEND, WorkerKilled
 from zorgportaal.models import AuditEvent
 
@@ -279,25 +278,8 @@ def test_the_worker_command_reports_both_kinds_of_mail(worker_mode, person):
 def test_a_reset_mail_claimed_by_one_worker_is_skipped_by_another(worker_mode, person):
     ask_reset(person.email)
     pk = PasswordResetMail.objects.get().pk
-    locked, release = threading.Event(), threading.Event()
-
-    def first_worker():
-        try:
-            with transaction.atomic():
-                PasswordResetMail.objects.select_for_update().get(pk=pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=first_worker)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with row_locked_elsewhere(PasswordResetMail, pk):
         assert password_reset.password_reset_mail_send_if_due(pk) is None
         assert mail.outbox == []
-    finally:
-        release.set()
-        thread.join()
     assert password_reset.password_reset_mail_send_if_due(pk) is True
     assert len(mail.outbox) == 1

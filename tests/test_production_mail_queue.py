@@ -10,13 +10,13 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import invitations
 from accounts.models import Invitation
-from tests.support import link_from_mail
+from tests.support import link_from_mail, row_locked_elsewhere
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -273,26 +273,9 @@ def test_an_invitation_whose_every_attempt_was_interrupted_shows_failed(
 def test_a_mail_claimed_by_one_worker_is_skipped_by_another(worker_mode, organisation, role):
     invitations.invitations_create(text="a@delinde.example", organisation=organisation, role=role)
     pk = Invitation.objects.get().pk
-    locked, release = threading.Event(), threading.Event()
-
-    def first_worker():
-        try:
-            with transaction.atomic():
-                Invitation.objects.select_for_update().get(pk=pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=first_worker)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with row_locked_elsewhere(Invitation, pk):
         assert invitations.invitation_send_if_due(pk) is None  # skipped at once, not waited for
         assert mail.outbox == []
-    finally:
-        release.set()
-        thread.join()
     assert invitations.invitation_send_if_due(pk) is True
     assert len(mail.outbox) == 1
 
