@@ -3,8 +3,8 @@
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from portal.models import Service
 from zorgportaal.http import AuthenticatedHttpRequest
-from zorgportaal.models import Service
 
 
 @never_cache

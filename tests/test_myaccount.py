@@ -7,10 +7,11 @@ import time_machine
 from django.test import Client
 
 from accounts.models import Organisation, Role, User
+from portal.models import Service
 from tests.support import GOOD_PASSWORD, log_in
 from tokens.models import AppDevice
 from tokens.testing import device_code
-from zorgportaal.models import AuditEvent, Service
+from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ from datetime import UTC
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import AuditEvent, Service
+from .models import AuditEvent
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -206,12 +205,3 @@ class AuditEventAdmin(admin.ModelAdmin):
         return csv_response(
             events.order_by("created_at", "id").iterator(2000), f"audit-{stamp}.csv"
         )
-
-
-@admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
-    list_display = ["name", "url", "order"]
-    list_editable = ["order"]
-    filter_horizontal = ["organisations", "roles"]
-    search_fields = ["name"]

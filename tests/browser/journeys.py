@@ -20,11 +20,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.invitations import invitations_create
 from accounts.models import Invitation, Organisation, Role, User
+from portal.models import Service
 from tests.support import GOOD_PASSWORD, link_from_mail, make_agent, wait_for
 from tokens.models import AppDevice, HardwareTokenDevice
 from tokens.testing import code_for, device_code, seed_of
 from verification.services import code_current
-from zorgportaal.models import Service
 
 SAMPLE_CSV = "tests/csv_corpus/azure-tokens-example.csv"
 BAD_CSV = "tests/csv_corpus/bad-base32.csv"

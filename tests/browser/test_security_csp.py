@@ -65,7 +65,7 @@ def test_the_admin_works_under_the_policy(watched, db):
     page.get_by_role("searchbox", name=re.compile("betreft account")).press("Enter")
     expect(page).to_have_url(re.compile("account=anna%40delinde.example"))
 
-    visit(page, "/admin/zorgportaal/service/add/")
+    visit(page, "/admin/portal/service/add/")
     expect(page.locator(".selector-available").first).to_be_visible()  # SelectFilter2 ran
     visit(page, "/admin/accounts/invitation/uitnodigen/")
     visit(page, "/admin/accounts/user/")
