@@ -216,6 +216,21 @@ class Message(models.Model):
         text = texts.get(self.event)
         return str(text) % {"name": name} if text else ""
 
+    def author_label(self, viewer: str, reader_id: int | None) -> str:
+        """Who wrote this line, as its reader sees it: "U" for their own lines; to the person
+        an agent is "Anna (helpdesk)", to agents everyone goes by their full name."""
+        if self.author_id is not None and self.author_id == reader_id:
+            return gettext("U")
+        if self.kind == self.Kind.AGENT and viewer == "person":
+            first_name = getattr(self.author, "first_name", "")
+            if first_name:
+                return gettext("%(name)s (helpdesk)") % {"name": first_name}
+            return gettext("Helpdesk")
+        full_name = self.author.get_full_name() if self.author else ""
+        if self.kind == self.Kind.AGENT:
+            return full_name or gettext("Helpdesk")
+        return full_name or gettext("Persoon")
+
 
 # What a system line says (`Message.event_text`); %(name)s is the agent's name.
 EVENT_TEXTS_FOR_THE_PERSON = {
