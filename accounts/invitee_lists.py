@@ -198,11 +198,11 @@ def without_repeats(invitees: list[Invitee]) -> tuple[list[Invitee], list[str]]:
 @dataclass(frozen=True)
 class _Problem:
     line: int | None
-    code: str
+    reason: str
     params: tuple = ()
 
     def __str__(self) -> str:
-        message = str(error_messages[self.code] % dict(self.params))
+        message = str(error_messages[self.reason] % dict(self.params))
         if self.line is None:
             return message
         return str(_("Regel %(line)d: %(message)s") % {"line": self.line, "message": message})
@@ -230,9 +230,9 @@ def parse_invitee_csv(data: bytes, *, max_rows: int, max_bytes: int = CSV_MAX_BY
     return invitees
 
 
-def _fail(code: str, **params) -> NoReturn:
+def _fail(reason: str, **params) -> NoReturn:
     """A problem with the whole file: nothing else can be checked."""
-    raise InviteeCsvError([str(_Problem(None, code, tuple(params.items())))])
+    raise InviteeCsvError([str(_Problem(None, reason, tuple(params.items())))])
 
 
 def _decode(data: bytes) -> str:
@@ -308,16 +308,16 @@ def _row(line: int, fields: list[str] | None, columns: list[str]):
         return None, [_Problem(line, "column_count", (("count", len(fields)),))]
     values = dict(zip(columns, fields, strict=True))
     problems = [
-        _Problem(line, code, params)
-        for code, params in (
+        _Problem(line, reason, params)
+        for reason, params in (
             _name_problem("first_name", values["first_name"]),
             _name_problem("last_name", values["last_name"]),
             _address_problem(values["email"]),
         )
-        if code
+        if reason
     ]
     address = normalize_email(values["email"])
-    if any(problem.code.startswith("email") for problem in problems):
+    if any(problem.reason.startswith("email") for problem in problems):
         return None, problems
     names = (normalize_name(values["first_name"]), normalize_name(values["last_name"]))
     return Invitee(address, *names), problems

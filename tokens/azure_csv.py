@@ -207,11 +207,11 @@ def parse_azure_csv(
 
 
 class _Invalid(Exception):
-    """A field is unusable; `code` picks the message from `error_messages`."""
+    """A field is unusable; its `reason` picks the message from `error_messages`."""
 
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
+    def __init__(self, reason: str, **params):
+        super().__init__(reason)
+        self.reason = reason
         self.params = params
 
 
@@ -227,16 +227,16 @@ class _Found(NamedTuple):
     """A problem before its message is written: a huge file can have millions, we show 100."""
 
     line: int | None
-    code: str
+    reason: str
     params: dict = {}  # never mutated
 
     def problem(self) -> CsvProblem:
-        return CsvProblem(self.line, str(error_messages[self.code] % self.params))
+        return CsvProblem(self.line, str(error_messages[self.reason] % self.params))
 
 
-def _fail(code: str, **params) -> NoReturn:
+def _fail(reason: str, **params) -> NoReturn:
     """Stop at a problem with the whole file: nothing else can be checked."""
-    raise AzureCsvError([_Found(None, code, params).problem()])
+    raise AzureCsvError([_Found(None, reason, params).problem()])
 
 
 def _decode(data: bytes) -> str:
@@ -350,7 +350,7 @@ def _parse_record(record: _Record) -> tuple[str, TokenRow | None, list[_Found]]:
             values.append(read(raw.strip()))
         except _Invalid as invalid:
             values.append(None)
-            problems.append(_Found(record.line, invalid.code, invalid.params))
+            problems.append(_Found(record.line, invalid.reason, invalid.params))
     serial = values[1] or ""
     if problems:
         return serial, None, problems
