@@ -1,7 +1,7 @@
 """A person's browser and a free port on this machine, for tools that drive a real server.
 
 `make bench` (bench/run.py), `make loadtest` (bench/loadtest.py) and the two-server test
-(tests/test_multiserver.py) start gunicorn on a loopback port and talk to it over HTTP. They
+(tests/site/test_multiserver.py) start gunicorn on a loopback port and talk to it over HTTP. They
 run outside pytest, so what they share lives here, in the standard library only: no Django,
 no pytest. The load test's own client (`bench.loadtest.Browser`) is a different tool: it keeps
 connections alive, retries with back-off and times every request.

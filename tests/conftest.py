@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 
 from accounts.models import Invitation, Organisation, Role, User
+from tests.own_redis import RedisServer
 from tests.support import (
     GOOD_PASSWORD,
     give_app,
@@ -31,8 +32,9 @@ def _fast_settings(settings, tmp_path):
     settings.SITE_URL = "https://portaal.example.nl"
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Production defaults that tests replace (tests/test_production_*.py test the real ones):
-    # mail goes out at once, and static URLs need no collected manifest.
+    # Production defaults that tests replace (tests/accounts/test_*_mail_queue.py and
+    # tests/zorgportaal/test_production_serving.py test the real ones): mail goes out at once,
+    # and static URLs need no collected manifest.
     settings.MAIL_QUEUE = "immediate"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -161,3 +163,18 @@ def servicedesk_client(client, servicedesk):
     """The servicedesk employee, logged in with both factors."""
     log_in(client, give_app(servicedesk))
     return client
+
+
+@pytest.fixture
+def worker_mode(settings):
+    """Mail as in production: queued in the request, sent by the mail worker."""
+    settings.MAIL_QUEUE = "worker"
+
+
+@pytest.fixture
+def own_redis(tmp_path, monkeypatch):
+    """A redis-server of this test's own (tests/own_redis.py), with fresh circuit breakers."""
+    monkeypatch.setattr("zorgportaal.cache._breakers", {}, raising=False)
+    server = RedisServer(tmp_path)
+    yield server
+    server.kill()

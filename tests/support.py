@@ -1,4 +1,6 @@
-"""Plain helpers the tests call: people with a factor, logging in, agents, waiting for something.
+"""Plain helpers the tests call: people with a factor, logging in, agents, waiting for something,
+mail servers that fail, the project's folder. Each helper that more than one test module uses
+lives here, once; a helper of one module stays in that module.
 
 Fixtures live in tests/conftest.py and use these. Elsewhere, once: the code a person's app or
 token shows is `tokens.testing` (`device_code`, `code_for`, `seed_of`); a free port and a
@@ -7,21 +9,30 @@ browser walks are tests/browser/journeys.py.
 """
 
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
 
 from django.contrib.auth.models import Permission
-from django.db import connections, transaction
-from django.test import Client
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connections, transaction
+from django.db.backends.utils import CursorWrapper
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from accounts.models import User
 from tokens.testing import confirmed_app_device, device_code
 
 GOOD_PASSWORD = "paarse olifant danst op het dak"
+ROOT = Path(__file__).resolve().parent.parent  # the project: manage.py, gunicorn.conf.py
 
 
 def link_from_mail(message) -> str:
@@ -145,3 +156,130 @@ def row_locked_elsewhere(model, pk):
     finally:
         release.set()
         thread.join()
+
+
+def text(response) -> str:
+    """The page as text."""
+    return response.content.decode()
+
+
+def days_ago(days: float):
+    return timezone.now() - timedelta(days=days)
+
+
+class Clock:
+    """A clock of the test's own for code that takes one (`clock=`): moves only when told."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# Mail
+
+
+def reset_link(message) -> str:
+    """The "Wachtwoord vergeten?" link's path, read from the mail's plain-text body."""
+    return re.search(r"https://portaal\.example\.nl(/wachtwoord-vergeten/\S+/)", message.body)[1]
+
+
+def ask_reset(client, email):
+    """Ask as a person does; the mail goes once the request's transaction commits (MAIL_QUEUE
+    immediate)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/wachtwoord-vergeten/", {"email": email})
+
+
+class DownMailBackend:
+    """A mail server that is down: every send raises."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+class WorkerKilled(BaseException):
+    """SIGKILL as the code sees it: nothing after it runs, no `except Exception` catches it."""
+
+
+class ServerTookItWorkerKilled:
+    """The mail server took the mail (it is in the outbox); the worker died before it heard so."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        mail.outbox.extend(messages)
+        raise WorkerKilled
+
+
+DOWN_MAIL_BACKEND = "tests.support.DownMailBackend"
+KILLED_MAIL_BACKEND = "tests.support.ServerTookItWorkerKilled"
+
+
+def invite_in_admin(client, organisation, role, capture, *, addresses="", csv=None):
+    """The servicedesk's invite form in the admin: a pasted list and maybe a CSV file of names;
+    the mails go after the commit. Follows the redirect to the report."""
+    data = {"addresses": addresses, "organisation": organisation.pk, "role": role.pk}
+    if csv is not None:
+        data["csv_file"] = SimpleUploadedFile("namen.csv", csv, content_type="text/csv")
+    with capture(execute=True):
+        return client.post(
+            "/admin/accounts/invitation/uitnodigen/", {**data, "language": "nl"}, follow=True
+        )
+
+
+# Factors
+
+
+def wrong_code(device) -> str:
+    """A well-formed code that is not valid now, whatever the seed."""
+    valid = {device_code(device, drift=drift) for drift in (-1, 0, 1)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+
+
+TOKEN_CSV = (
+    b"upn,serial number,secret key,time interval,manufacturer,model\r\n"
+    b",1000000102,ZI2U6JIOQ7ZE6RJM2UGASMDWZ34VJHKE,60,Feitian,OTP c200\r\n"
+)  # an Azure CSV of one token
+
+
+def upload(client, url, data: bytes, name="tokens.csv"):
+    """Post an Azure CSV file to an upload form."""
+    return client.post(url, {"csv_file": SimpleUploadedFile(name, data, "text/csv")})
+
+
+# Faults and real processes
+
+
+def fail_queries(times: int):
+    """The database connection drops for the next `times` queries, then it is back."""
+    real = CursorWrapper.execute
+    left = {"n": times}
+
+    def execute(self, sql, params=None):
+        if left["n"] > 0:
+            left["n"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(self, sql, params)
+
+    return mock.patch.object(CursorWrapper, "execute", execute)
+
+
+def manage(env, *args) -> str:
+    """`manage.py` in a process of its own, configured only by `env`; its output."""
+    result = subprocess.run(  # noqa: S603 (manage.py with fixed arguments)
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
