@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: loadtest install run test test-fast lint format browser-deps bench clean serve worker static
+.PHONY: loadtest install run test demo-service test-fast lint format browser-deps bench clean serve worker static
 
 install: $(STAMP) gettext-deps
 	$(MANAGE) compilemessages --locale en $(MESSAGES_IGNORE) --verbosity 0
@@ -26,7 +26,13 @@ browser-deps:
 run: install
 	DEBUG=true $(MANAGE) migrate --noinput
 	DEBUG=true $(MANAGE) load_demo_data
+	DEBUG=true $(MANAGE) load_demo_service
 	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+
+# The demo service "Calculus VIPLive" (demo_service/, Authlib) on http://localhost:8001: it
+# logs people in through the ZorgPortaal of `make run` (README, Single sign-on).
+demo-service: install
+	exec $(BIN)/python -m demo_service
 
 # Production (README "Production"): gunicorn (gunicorn.conf.py) with WhiteNoise; DEBUG is false,
 # so SECRET_KEY must be set. Run `make worker` beside it for the invitation mails.

@@ -9,7 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from zorgportaal import audit, emails, throttle
+from zorgportaal import audit, emails, sessions, throttle
 from zorgportaal.requests import client_ip
 
 from .models import normalize_email
@@ -93,4 +93,7 @@ def password_changed(request, *, user, reset_by_mail: bool) -> None:
         audit.record("password_reset.done", request=request, subject=user, actor=user)
     else:
         audit.record("password.changed", request=request, subject=user)
+    sessions.logins_end_elsewhere(
+        user, reason="password_changed", request=None if reset_by_mail else request
+    )
     emails.send("password-changed", user.email, {"user": user}, language=get_language())

@@ -7,3 +7,6 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = _("Portaal")
+
+    def ready(self):
+        from . import clients  # noqa: F401  (a service's client is deleted with it)

@@ -1,5 +1,8 @@
 """The services behind the portal: the tiles under "Diensten" on the dashboard."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +40,41 @@ class Service(models.Model):
     )
     order = models.PositiveIntegerField(_("volgorde"), default=0)
 
+    # Single sign-on (sso/): the service as an OpenID Connect client of ZorgPortaal.
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        verbose_name=_("OpenID Connect-client"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="service",
+    )
+    first_party = models.BooleanField(
+        _("eigen dienst"),
+        default=False,
+        help_text=_(
+            "Een dienst van de eigen organisatie: inloggen zonder toestemmingsscherm. Anders "
+            "ziet de persoon eerst welke gegevens naar de dienst gaan."
+        ),
+    )
+    initiate_login_uri = models.URLField(
+        _("adres om het inloggen te starten"),
+        blank=True,
+        help_text=_(
+            "Het adres van de dienst dat het inloggen via ZorgPortaal start (OpenID Connect "
+            "initiate_login_uri). Ingevuld: de tegel logt de persoon met één klik in."
+        ),
+    )
+    backchannel_logout_uri = models.URLField(
+        _("adres voor uitloggen op de achtergrond"),
+        blank=True,
+        help_text=_(
+            "Hier meldt ZorgPortaal dat een persoon is uitgelogd (OpenID Connect Back-Channel "
+            "Logout), zodat de dienst de sessie ook beëindigt."
+        ),
+    )
+
     objects = ServiceQuerySet.as_manager()
 
     class Meta:
@@ -46,3 +84,13 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def tile_url(self) -> str:
+        """Where the tile goes: straight into the service through single sign-on (OpenID
+        Connect third-party-initiated login) when it has a login address, else its link."""
+        if not self.initiate_login_uri:
+            return self.url
+        query = urlencode({"iss": settings.OIDC_ISSUER, "target_link_uri": self.url})
+        separator = "&" if "?" in self.initiate_login_uri else "?"
+        return f"{self.initiate_login_uri}{separator}{query}"

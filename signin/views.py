@@ -17,14 +17,18 @@ from accounts.password_reset import password_reset_queue
 from accounts.passwords import LoginRefused, password_changed
 from tokens.forms import OneTimeCodeForm
 from zorgportaal import sessions
-from zorgportaal.journey import ALL_STAGES, Stage, stages
+from zorgportaal.journey import (
+    ALL_STAGES,
+    Stage,
+    remember_destination,
+    stages,
+    take_destination,
+)
 from zorgportaal.requests import safe_next
 from zorgportaal.security import secret_link
 
 from . import services
 from .forms import LoginForm, ResetRequestForm
-
-NEXT_KEY = "login_next"
 
 
 @stages(Stage.ANONYMOUS, Stage.REGISTRATION)
@@ -49,7 +53,7 @@ def login(request):
             form.add_error(None, refused.message)
         else:
             if next_url:
-                request.session[NEXT_KEY] = next_url
+                remember_destination(request, next_url)
             return redirect("signin:code")
     return render(request, "signin/login.html", {"form": form, "next": next_url})
 
@@ -69,9 +73,7 @@ def login_code(request):
         except LoginRefused as refused:
             form.add_error("code", refused.message)
         else:
-            return redirect(
-                safe_next(request, request.session.pop(NEXT_KEY, None)) or "portal:dashboard"
-            )
+            return redirect(safe_next(request, take_destination(request)) or "portal:dashboard")
     return render(request, "signin/login_code.html", {"form": form})
 
 

@@ -178,3 +178,13 @@ def own_redis(tmp_path, monkeypatch):
     server = RedisServer(tmp_path)
     yield server
     server.kill()
+
+
+@pytest.fixture
+def listener():
+    """A service's back-channel logout address on this machine, recording each logout token."""
+    from tests.sso.relying_party import Listener
+
+    running = Listener()
+    yield running
+    running.close()

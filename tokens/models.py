@@ -181,6 +181,9 @@ class AppDevice(TotpDeviceMixin):
     Created unconfirmed when the QR code is first shown; confirmed by its first valid code.
     """
 
+    # RFC 8176: a one-time password from a key kept in software (single sign-on's `amr`).
+    authentication_methods = ("otp", "swk")
+
     encrypted_secret = models.TextField(default=new_app_secret, editable=False)
 
     class Meta(TotpDeviceMixin.Meta):
@@ -302,6 +305,9 @@ class HardwareTokenDevice(TotpDeviceMixin):
     row is made only when someone of the token's organisation shows a valid code: attempts to
     link are throttled per person and per client, never on the shared token.
     """
+
+    # RFC 8176: a one-time password from a key kept in hardware (single sign-on's `amr`).
+    authentication_methods = ("otp", "hwk")
 
     hardware_token = models.OneToOneField(
         HardwareToken,

@@ -27,7 +27,7 @@ from django_otp import devices_for_user
 from qrcode.image.svg import SvgPathFillImage
 
 from accounts.models import new_security_stamp, normalize_email
-from zorgportaal import audit, emails, throttle
+from zorgportaal import audit, emails, sessions, throttle
 from zorgportaal.requests import client_ip
 
 from .azure_csv import AzureCsvError, CsvProblem, parse_azure_csv
@@ -192,6 +192,7 @@ def _withdraw_verification(user, *, request) -> None:
     audit.record(
         "identity.verification_withdrawn", request=request, subject=user, reason="no_factor_left"
     )
+    sessions.logins_end_elsewhere(user, reason="factor_reset")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from . import sessions
 from .http import ZorgPortaalRequest
-from .journey import DEFAULT_STAGES, STAGE_HOME, Stage, current_stage
+from .journey import DEFAULT_STAGES, STAGE_HOME, Stage, current_stage, take_destination
 
 
 class JourneyGateMiddleware:
@@ -30,7 +30,8 @@ class JourneyGateMiddleware:
         sessions.follow_stage(request, stage)
         if stage in getattr(view_func, "journey_stages", DEFAULT_STAGES):
             return None
-        home = redirect(STAGE_HOME[stage])
+        destination = take_destination(request) if stage is Stage.PORTAL else None
+        home = redirect(destination or STAGE_HOME[stage])
         if stage is Stage.ANONYMOUS and request.method == "GET":
             home["Location"] += "?" + urlencode({"next": request.get_full_path()})
         return home
@@ -41,7 +42,7 @@ class JourneyGateMiddleware:
         if not request.user.is_authenticated:
             return stage
         if sessions.is_expired(request.session, code_pending=stage is Stage.SECOND_FACTOR):
-            sessions.session_end(request)
+            sessions.session_end(request, reason="expired")
             messages.info(request, _("Uw sessie is verlopen. Log opnieuw in."))
             return current_stage(request)
         sessions.touch(request.session)

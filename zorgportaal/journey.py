@@ -10,6 +10,7 @@ from enum import StrEnum
 from django_otp import user_has_device
 
 REGISTRATION_SESSION_KEY = "registration"
+DESTINATION_KEY = "journey_destination"
 
 
 class Stage(StrEnum):
@@ -62,3 +63,13 @@ def registered_in_this_session(request) -> bool:
     """True while the account was made from an invitation in this very session."""
     state = request.session.get(REGISTRATION_SESSION_KEY) or {}
     return request.user.is_authenticated and state.get("user") == request.user.pk
+
+
+def remember_destination(request, path: str) -> None:
+    """Where to go once the journey reaches the portal: the page asked for before logging in,
+    or a service's sign-in that had to wait for the code or the helpdesk (a path of ours)."""
+    request.session[DESTINATION_KEY] = path
+
+
+def take_destination(request) -> str | None:
+    return request.session.pop(DESTINATION_KEY, None)

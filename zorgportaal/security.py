@@ -91,7 +91,10 @@ class SecurityHeadersMiddleware:
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if request.path.startswith(self.static_prefix) or isinstance(response, FileResponse):
             return  # static files keep the caching their server gives them
-        if "no-store" not in response.get("Cache-Control", ""):
+        cache_control = response.get("Cache-Control", "")
+        if "public" in cache_control:
+            return  # a view declared this response the same for everyone (sso: keys, discovery)
+        if "no-store" not in cache_control:
             add_never_cache_headers(response)
 
 

@@ -1,11 +1,14 @@
 """Session lifetimes (an idle timeout, an absolute lifetime, a short code step), and a new
 session key at every change of the journey's stage."""
 
+import secrets
 import time
+from dataclasses import dataclass
 
 import django_otp
 from django.conf import settings
 from django.contrib import auth
+from django.dispatch import Signal
 
 from . import audit
 from .journey import Stage, current_stage
@@ -14,6 +17,22 @@ STARTED_KEY = "auth_started_at"
 SEEN_KEY = "auth_seen_at"
 SEEN_WRITE_INTERVAL = 60  # seconds; saves a session write on every request
 STAGE_KEY = "journey_stage"
+LOGIN_ID_KEY = "login_id"  # one login: stays while the session key rotates (OIDC `sid`)
+LOGIN_AT_KEY = "login_at"  # when both factors were given (OIDC `auth_time`)
+
+
+# Logins ended: one (`login_id`), or all of a person's but `keep_login_id`, with a `reason`.
+# Single sign-on tells the services they signed in to (sso.backchannel): the machinery here
+# need not know them.
+logins_ended = Signal()
+
+
+@dataclass(frozen=True)
+class Login:
+    """One completed two-factor login, as the services behind single sign-on see it."""
+
+    id: str
+    at: float
 
 
 def start_clock(sender, request, user, **kwargs):
@@ -27,13 +46,33 @@ def second_factor_given(request, device) -> None:
     """The session now holds both factors: a fresh key, since it carries more rights."""
     request.session.cycle_key()  # no fixated session id may share the new rights
     django_otp.login(request, device)
+    request.session[LOGIN_ID_KEY] = secrets.token_urlsafe(16)
+    request.session[LOGIN_AT_KEY] = time.time()
 
 
-def session_end(request) -> None:
+def current_login(request) -> Login | None:
+    """The two-factor login this session holds, or None before the second factor."""
+    session = request.session
+    if LOGIN_ID_KEY not in session or getattr(request.user, "otp_device", None) is None:
+        return None
+    return Login(id=session[LOGIN_ID_KEY], at=session[LOGIN_AT_KEY])
+
+
+def session_end(request, *, reason: str = "logout") -> None:
     """Log out on the server, whatever stage the session was in, and say so in the trail."""
-    if request.user.is_authenticated:
-        audit.record("logout", request=request, subject=request.user)
+    user, login_id = request.user, request.session.get(LOGIN_ID_KEY)
+    if user.is_authenticated:
+        audit.record("logout", request=request, subject=user)
     auth.logout(request)
+    if user.is_authenticated and login_id:
+        logins_ended.send(__name__, user=user, login_id=login_id, reason=reason)
+
+
+def logins_end_elsewhere(user, *, reason: str, request=None) -> None:
+    """Every login of this person but the request's own (none, after a reset by mail) has
+    ended: a new security stamp or password took their sessions."""
+    keep = request.session.get(LOGIN_ID_KEY) if request is not None else None
+    logins_ended.send(__name__, user=user, login_id=None, keep_login_id=keep, reason=reason)
 
 
 def is_expired(session, *, code_pending: bool, now: float | None = None) -> bool:

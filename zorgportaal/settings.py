@@ -4,6 +4,7 @@ Every variable is documented in README.md ("Configuration").
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
+    "oauth2_provider",
     # Bottom to top (ARCHITECTURE.md): shared machinery, people, factors, flows, reports.
     "zorgportaal",
     "accounts",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "registration",
     "myaccount",
     "portal",
+    "sso",
     "verification",
     "helpdesk",
     "reports",
@@ -82,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "zorgportaal.gate.JourneyGateMiddleware",
+    "sso.middleware.ServiceFormActionMiddleware",  # before CSP's on the way out
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -327,3 +331,70 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", AZURE_CSV_ADMIN_MAX_BYTES + 1024 * 1024)
 if REDIS_URL:  # Redis away: a cache miss and a warning, not an error page (zorgportaal/cache.py)
     CACHES["default"]["BACKEND"] = "zorgportaal.cache.TolerantRedisCache"
+
+
+# Single sign-on: ZorgPortaal is the OpenID Connect provider of the Diensten (sso/, README
+# "Single sign-on"), built on django-oauth-toolkit. Keys, lifetimes and the issuer come from here.
+def oidc_signing_keys() -> tuple[str, list[str]]:
+    """The key that signs (PEM), and the others the JWKS publishes beside it: the next key
+    before it signs, and previous ones until the tokens they signed have expired.
+
+    A variable may hold its PEM with real newlines or with "\\n". Without OIDC_SIGNING_KEY
+    (development, tests) a key is made once and kept in a file beside the code, so every process
+    on this machine signs with the same key; `check --deploy` warns about it.
+    """
+    current = env("OIDC_SIGNING_KEY").replace("\\n", "\n").strip()
+    previous = PEM_BLOCK.findall(env("OIDC_PUBLISHED_KEYS").replace("\\n", "\n"))
+    if current:
+        return current, previous
+    from zorgportaal.devkeys import development_signing_key  # only without a configured key
+
+    return development_signing_key(BASE_DIR / ".oidc-dev-key.pem"), previous
+
+
+PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.DOTALL)
+OIDC_SIGNING_KEY, OIDC_PUBLISHED_KEYS = oidc_signing_keys()
+OIDC_SIGNING_KEY_IS_DEVELOPMENT_KEY = not env("OIDC_SIGNING_KEY").strip()
+OIDC_ISSUER = SITE_URL + "/oidc"
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": OIDC_ISSUER,
+    "OIDC_RSA_PRIVATE_KEY": OIDC_SIGNING_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": OIDC_PUBLISHED_KEYS,
+    "OAUTH2_VALIDATOR_CLASS": "sso.validators.ZorgPortaalValidator",
+    "SCOPES": {
+        "openid": "Inloggen met uw Topicus Zorg Account",
+        "profile": "Uw naam, organisatie en rol",
+        "email": "Uw e-mailadres",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": envint("OIDC_ACCESS_TOKEN_SECONDS", 300),
+    "ID_TOKEN_EXPIRE_SECONDS": envint("OIDC_ID_TOKEN_SECONDS", 300),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": envint("OIDC_REFRESH_TOKEN_SECONDS", 8 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_JWKS_MAX_AGE_SECONDS": 3600,
+    # RFC 9700 (OAuth security best current practice), each one on:
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not DEBUG,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}

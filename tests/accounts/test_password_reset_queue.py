@@ -265,6 +265,7 @@ def test_the_worker_command_reports_both_kinds_of_mail(worker_mode, person):
     assert out.getvalue().splitlines() == [
         "0 of 0 invitation mail(s) sent",
         "1 of 1 password reset mail(s) sent",
+        "0 of 0 back-channel logout(s) sent",
     ]
 
 

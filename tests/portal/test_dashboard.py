@@ -53,3 +53,21 @@ def test_the_dashboard_needs_few_queries_however_many_services(
         service.organisations.add(person.organisation)
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/portaal/")
+
+
+def test_a_service_with_single_sign_on_is_one_click_from_the_tile(client, person):
+    Service.objects.create(
+        name="Calculus VIPLive",
+        url="https://dienst.example.org/start?x=1",
+        initiate_login_uri="https://dienst.example.org/oidc/start",
+    )
+    Service.objects.create(name="Gewone link", url="https://elders.example.org/")
+    log_in(client, person)
+
+    page = client.get("/portaal/").content.decode()
+
+    assert (
+        'href="https://dienst.example.org/oidc/start?iss=http%3A%2F%2Flocalhost%3A8000%2Foidc'
+        '&amp;target_link_uri=https%3A%2F%2Fdienst.example.org%2Fstart%3Fx%3D1"'
+    ) in page
+    assert 'href="https://elders.example.org/"' in page

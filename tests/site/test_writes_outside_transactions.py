@@ -31,6 +31,8 @@ from django.urls.exceptions import Resolver404
 
 from accounts.invitations import invitations_create
 from accounts.models import Invitation, PasswordResetMail, User
+from portal.models import Service
+from tests.sso.relying_party import REDIRECT_URI, RelyingParty
 from tests.support import (
     GOOD_PASSWORD,
     give_app,
@@ -233,6 +235,7 @@ def test_the_mail_worker_sends_what_the_requests_queued(
     assert out.getvalue().splitlines() == [
         "1 of 1 invitation mail(s) sent",
         "1 of 1 password reset mail(s) sent",
+        "0 of 0 back-channel logout(s) sent",
     ]
     assert sorted(m.to[0] for m in mail.outbox) == [person.email, "nieuw@delinde.example"]
     assert Invitation.objects.get().sent_at is not None
@@ -589,6 +592,59 @@ def test_an_administrator_exports_the_audit_trail_and_the_export_is_audited(admi
     assert AuditEvent.objects.filter(event="audit.exported").count() == 2
 
 
+# Single sign-on: a service registered in the admin, a person signed in to it and out again
+
+
+def test_a_service_is_registered_and_signs_a_person_in_and_out(
+    admin_client, person, listener, settings
+):
+    schemes = {"ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"]}  # the listener is plain http
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, **schemes}
+    services = "/admin/portal/service/"
+    form = {
+        "name": "Partnerdienst",
+        "url": "https://dienst.example.org/",
+        "icon": "chart",
+        "order": "0",
+        "redirect_uris": REDIRECT_URI,
+        "post_logout_redirect_uris": "https://dienst.example.org/afgemeld",
+        "backchannel_logout_uri": listener.url,
+    }
+    made = admin_client.post(f"{services}add/", form)
+    service = Service.objects.get()
+    rotated = admin_client.post(f"{services}{service.pk}/clientgeheim/")
+    partner = RelyingParty(service, service.application.client_id, rotated.context["client_secret"])
+    assert made.context["client_secret"] != partner.client_secret
+    admin_client.post(f"{services}{service.pk}/change/", {**form, "name": "Partner"})
+
+    browser = logged_in(person, client=RecordingClient())
+    consent_page = browser.get(partner.authorize_url())
+    fields = consent_page.context["form"]
+    data = {name: fields[name].value() or "" for name in fields.fields if name != "allow"}
+    code = partner.callback(browser.post("/oidc/authorize/", {**data, "allow": "Authorize"}))
+    tokens = partner.exchange(browser, code["code"]).json()
+    tokens = partner.refresh(browser, tokens["refresh_token"]).json()
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tokens['access_token']}"}
+    assert browser.get("/oidc/userinfo/", **bearer).json()["email"] == person.email
+    introspect = {"token": "x"}
+    auth = {"HTTP_AUTHORIZATION": partner.basic_auth()}
+    assert browser.post("/oidc/introspect/", introspect, **auth).json() == {"active": False}
+    assert browser.post("/oidc/revoke/", introspect, **auth).status_code == 200
+
+    answer = browser.get(
+        "/oidc/logout/?post_logout_redirect_uri=https://dienst.example.org/afgemeld"
+        f"&id_token_hint={tokens['id_token']}"
+    )
+    assert answer["Location"] == "https://dienst.example.org/afgemeld"
+    assert len(listener.tokens) == 1  # sent right after the real commit
+    assert admin_client.post(f"{services}{service.pk}/delete/", {"post": "yes"})["Location"]
+    tile = Service.objects.create(name="Tegel", url="https://tegel.example.org/")
+    assert "met succes verwijderd." in act(
+        admin_client, services, "delete_selected", tile, post="yes"
+    )
+    assert not Service.objects.exists()
+
+
 # Completeness: every view that can write was requested above
 
 # Views that cannot write, so no test above needs to request them. Each says why; one that
@@ -598,6 +654,8 @@ CANNOT_WRITE = {
     "healthz_details": "the monitoring probe: GET and HEAD only, reads the database and Redis",
     "signin:no_account": "a page of text, open at every stage",
     "admin:login": "the admin's login page only redirects, to ours or to the portal",
+    "oauth2_provider:oidc-connect-discovery-info": "the provider's description, the same for all",
+    "oauth2_provider:jwks-info": "the public signing keys, from the settings",
 }
 
 # ModelAdmin hooks that, when we override them, run our code inside Django's admin views.

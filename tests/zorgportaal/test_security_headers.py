@@ -1,5 +1,6 @@
 """Security headers on every page of every stage, production cookies, HSTS and the deploy check."""
 
+import functools
 import os
 import secrets
 import subprocess
@@ -14,6 +15,7 @@ from django.urls import reverse
 from accounts.models import User
 from tests.support import GOOD_PASSWORD, give_app, log_in, unverify
 from verification.models import Conversation
+from zorgportaal.devkeys import new_signing_key
 from zorgportaal.security import SecurityHeadersMiddleware
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open_helpdesk")]
@@ -221,11 +223,17 @@ PRODUCTION_ENV = {
 }
 
 
+@functools.cache
+def production_signing_key() -> str:
+    return new_signing_key()
+
+
 def production_env(**extra):
     return {
         **PRODUCTION_ENV,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "OTP_SEED_KEY": secrets.token_urlsafe(32),
+        "OIDC_SIGNING_KEY": production_signing_key(),
         "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:////tmp/zorgportaal-check.db"),
         **extra,
     }

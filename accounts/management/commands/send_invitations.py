@@ -1,4 +1,5 @@
-"""The mail worker: invitation and password reset mails, once from cron or with --loop.
+"""The worker: invitation and password reset mails and the services' back-channel logouts
+(every queue in `zorgportaal.outbox`), once from cron or with --loop.
 
 The name is kept from when it sent invitations only: `make worker` and the docs call it.
 """
@@ -11,16 +12,16 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from accounts.invitations import invitations_send_due
-from accounts.password_reset import password_reset_mails_send_due
+from zorgportaal import outbox
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Send queued invitation and password reset mails and retry failed ones (pauses of 1, "
-        "2, 4 … minutes, at most 10 attempts). Once, e.g. from cron every minute; or with "
+        "Send queued invitation and password reset mails and the services' back-channel "
+        "logouts, and retry failed ones (pauses of 1, 2, 4 … minutes, at most 10 attempts for "
+        "a mail). Once, e.g. from cron every minute; or with "
         "--loop as the mail worker for MAIL_QUEUE=worker, until SIGTERM or Ctrl-C (it finishes "
         "the mail in hand first). "
         "Several workers may run at once on PostgreSQL; on SQLite run one."
@@ -66,15 +67,12 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _send_due(self, *, report_idle: bool) -> list[str]:
-        """One round over both queues; a line per kind that had mail (or always, run once)."""
+        """One round over every queue; a line per kind that had work (or always, run once)."""
         lines = []
-        for kind, send_due in [
-            ("invitation", invitations_send_due),
-            ("password reset", password_reset_mails_send_due),
-        ]:
+        for kind, send_due in outbox.QUEUES.items():
             sent, attempted = send_due(should_stop=lambda: self._stopping)
             if attempted or report_idle:
-                lines.append(f"{sent} of {attempted} {kind} mail(s) sent")
+                lines.append(f"{sent} of {attempted} {kind} sent")
         return lines
 
     @staticmethod
