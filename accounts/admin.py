@@ -19,6 +19,7 @@ from zorgportaal import audit
 from zorgportaal.admin_site import AuditedDeletion
 
 from . import admin_audit, invitations
+from .account_sessions import account_sessions_end
 from .forms import InviteForm
 from .models import Invitation, Organisation, Role, User
 
@@ -36,6 +37,7 @@ class RoleAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(AuditedDeletion, DjangoUserAdmin):
     ordering = ["email"]
+    actions = ["end_sessions"]
     list_display = ["email", "first_name", "last_name", "organisation", "role", "is_staff"]
     list_filter = ["organisation", "role", "is_staff", "is_active", "serves_all_organisations"]
     list_select_related = ["organisation", "role"]
@@ -92,6 +94,21 @@ class UserAdmin(AuditedDeletion, DjangoUserAdmin):
             audit.record(
                 "account.changed_by_administrator", request=request, subject=user, changed=changed
             )
+
+    @admin.action(description=_("Alle sessies beëindigen (ook bij de diensten)"))
+    def end_sessions(self, request, queryset):
+        for user in queryset:
+            account_sessions_end(user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "De sessies van %d account zijn beëindigd.",
+                "De sessies van %d accounts zijn beëindigd.",
+                len(queryset),
+            )
+            % len(queryset),
+            messages.SUCCESS,
+        )
 
     def audit_deletion(self, request, user):
         """Written before the row goes: the deletion unlinks the event and keeps the address."""

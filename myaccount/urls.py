@@ -17,4 +17,20 @@ urlpatterns = [
     path("mijn-account/token/", views.add_token, name="add_token"),
     path("mijn-account/token/uploaden/", views.token_upload, name="token_upload"),
     path("mijn-account/azure-csv/", views.csv_upload, name="csv"),
+    path("mijn-account/sessies/", views.login_sessions, name="sessions"),
+    path(
+        "mijn-account/sessies/<int:pk>/beeindigen/",
+        views.login_session_end,
+        name="session_end",
+    ),
+    path(
+        "mijn-account/sessies/andere-beeindigen/",
+        views.login_sessions_end_others,
+        name="sessions_end_others",
+    ),
+    path(
+        "mijn-account/toestemmingen/<int:pk>/intrekken/",
+        views.consent_revoke,
+        name="consent_revoke",
+    ),
 ]

@@ -1,10 +1,10 @@
 """Mijn account (SPEC 9): the person's authenticators (add, remove, behind a fresh code), the
-password, and the Azure CSV upload."""
+password, the Azure CSV upload, and the sessions and services signed in to."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,14 +14,20 @@ from django_otp.models import Device
 
 from accounts.forms import ChangePasswordForm
 from accounts.passwords import LoginRefused, password_changed
+from sso import access as sso_access
+from sso.models import Consent
 from tokens import pages
 from tokens import services as token_services
 from tokens.codes import step_up_confirm
 from tokens.forms import OneTimeCodeForm
 from tokens.models import AzureCsvImport
+from zorgportaal import audit, sessions
 from zorgportaal.http import AuthenticatedHttpRequest
+from zorgportaal.models import LoginSession
 from zorgportaal.requests import safe_next
 from zorgportaal.stepup import fresh_second_factor_in_portal
+
+from .browsers import browser_name
 
 
 @never_cache
@@ -131,3 +137,67 @@ def csv_upload(request):
         pages.report_import(request, form.csv_import)
         return redirect("myaccount:csv")
     return render(request, "myaccount/csv.html", {"form": form, "tab": "csv"})
+
+
+# Sessions (ASVS 7.5.2): see every login and the services it reached, end any or all others.
+
+
+@never_cache
+def login_sessions(request: AuthenticatedHttpRequest):
+    """ "Sessies": where the person is logged in, and which services they allowed."""
+    current = request.session.get(sessions.LOGIN_ID_KEY)
+    services = sso_access.services_by_login(request.user)
+    rows = [
+        {
+            "record": record,
+            "browser": browser_name(record.user_agent),
+            "current": record.login_id == current,
+            "services": services.get(record.login_id, []),
+        }
+        for record in request.user.login_sessions.live().order_by("-last_seen_at")
+    ]
+    context = {"rows": rows, "consents": sso_access.consents_of(request.user), "tab": "sessions"}
+    return render(request, "myaccount/sessions.html", context)
+
+
+@require_POST
+def login_session_end(request: AuthenticatedHttpRequest, pk: int):
+    """End one other session; this one ends with "Uitloggen"."""
+    record = get_object_or_404(request.user.login_sessions.live(), pk=pk)
+    if record.login_id == request.session.get(sessions.LOGIN_ID_KEY):
+        return redirect("myaccount:sessions")
+    _end(request, [record])
+    messages.success(request, _("De sessie is beëindigd."))
+    return redirect("myaccount:sessions")
+
+
+@require_POST
+def login_sessions_end_others(request: AuthenticatedHttpRequest):
+    """Every session but this one: a lost phone, a shared computer."""
+    others = request.user.login_sessions.live().exclude(
+        login_id=request.session.get(sessions.LOGIN_ID_KEY)
+    )
+    _end(request, list(others))
+    messages.success(request, _("Al uw andere sessies zijn beëindigd."))
+    return redirect("myaccount:sessions")
+
+
+def _end(request, records: list[LoginSession]) -> None:
+    for record in records:
+        sessions.login_session_end(record, reason="ended_by_person")
+        audit.record(
+            "session.ended",
+            request=request,
+            subject=request.user,
+            by="person",
+            started_at=record.started_at.isoformat(),
+        )
+
+
+@require_POST
+def consent_revoke(request: AuthenticatedHttpRequest, pk: int):
+    """Withdraw what a service was allowed: it asks again, and its tokens stop working."""
+    consent = get_object_or_404(Consent.objects.filter(user=request.user), pk=pk)
+    sso_access.consent_revoke(consent, request=request)
+    messages.success(request, _("Uw toestemming is ingetrokken."))
+    return redirect("myaccount:sessions")

@@ -1,10 +1,11 @@
 """Who may sign in to which service, and with what: the rules the authorization view applies."""
 
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import RefreshToken, get_application_model
 
 from portal.models import Service
+from zorgportaal import audit
 
-from .models import Consent
+from .models import Consent, SignIn
 
 
 def application(client_id: str):
@@ -30,3 +31,40 @@ def consent_needed(user, application, scopes) -> bool:
 def authentication_methods(user) -> list[str]:
     """RFC 8176 `amr` of this login: the password, and what the second factor is."""
     return ["pwd", *user.otp_device.authentication_methods, "mfa"]
+
+
+def services_by_login(user) -> dict[str, list[str]]:
+    """For each of the person's logins, the services it signed in to (Mijn account, "Sessies")."""
+    found: dict[str, list[str]] = {}
+    rows = (
+        SignIn.objects.filter(user=user, application__service__isnull=False)
+        .values_list("login_id", "application__service__name")
+        .distinct()
+        .order_by("application__service__name")
+    )
+    for login_id, name in rows:
+        found.setdefault(login_id, []).append(name)
+    return found
+
+
+def consents_of(user):
+    """The services the person allowed to receive their details, with what."""
+    return Consent.objects.filter(user=user).select_related("application__service")
+
+
+def consent_revoke(consent, *, request) -> None:
+    """The service asks again next time, and what it holds now stops working."""
+    for family in (
+        SignIn.objects.filter(user=consent.user, application=consent.application)
+        .exclude(token_family=None)
+        .values_list("token_family", flat=True)
+    ):
+        RefreshToken.revoke_family(family)
+    audit.record(
+        "sso.consent_revoked",
+        request=request,
+        subject=consent.user,
+        service=consent.application.service.name,
+        scopes=consent.scopes,
+    )
+    consent.delete()

@@ -64,4 +64,4 @@ def use_tolerant_redis(settings, url: str, **options) -> None:
             "OPTIONS": options,
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "zorgportaal.sessionstores.cached_db"

@@ -1,5 +1,7 @@
 """The audit trail: append-only security events, in the spirit of NEN 7513."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -89,3 +91,41 @@ class Throttle(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class LoginSessionQuerySet(models.QuerySet):
+    def live(self, *, now=None):
+        """Not ended, and neither too idle nor too old to be used again."""
+        now = now or timezone.now()
+        return self.filter(
+            ended_at=None,
+            last_seen_at__gt=now - timedelta(seconds=settings.SESSION_IDLE_SECONDS),
+            started_at__gt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE),
+        )
+
+
+class LoginSession(models.Model):
+    """One two-factor login and the session that carries it, so that the person (Mijn account,
+    "Sessies") and administrators can see and end it. The session key follows every rotation
+    (zorgportaal.session_store)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    login_id = models.CharField(max_length=32, unique=True)
+    session_key = models.CharField(max_length=40, db_index=True)
+    started_at = models.DateTimeField(_("ingelogd op"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("laatst actief"), default=timezone.now)
+    ended_at = models.DateTimeField(_("beëindigd op"), null=True, blank=True)
+    end_reason = models.CharField(max_length=32, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = LoginSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sessie")
+        verbose_name_plural = _("sessies")
+
+    def __str__(self):
+        return f"{self.user} {self.started_at:%Y-%m-%d %H:%M}"

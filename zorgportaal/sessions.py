@@ -4,14 +4,19 @@ session key at every change of the journey's stage."""
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import import_module
 
 import django_otp
 from django.conf import settings
 from django.contrib import auth
 from django.dispatch import Signal
+from django.utils import timezone
 
 from . import audit
 from .journey import Stage, current_stage
+from .models import LoginSession
+from .requests import client_ip
 
 STARTED_KEY = "auth_started_at"
 SEEN_KEY = "auth_seen_at"
@@ -43,11 +48,20 @@ def start_clock(sender, request, user, **kwargs):
 
 
 def second_factor_given(request, device) -> None:
-    """The session now holds both factors: a fresh key, since it carries more rights."""
+    """The session now holds both factors: a fresh key, since it carries more rights, and a
+    login of its own that the person and the services can see and end."""
     request.session.cycle_key()  # no fixated session id may share the new rights
     django_otp.login(request, device)
-    request.session[LOGIN_ID_KEY] = secrets.token_urlsafe(16)
+    login_id = secrets.token_urlsafe(16)
+    request.session[LOGIN_ID_KEY] = login_id
     request.session[LOGIN_AT_KEY] = time.time()
+    LoginSession.objects.create(
+        user=request.user,
+        login_id=login_id,
+        session_key=request.session.session_key,
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        client_ip=client_ip(request) or None,
+    )
 
 
 def current_login(request) -> Login | None:
@@ -65,14 +79,34 @@ def session_end(request, *, reason: str = "logout") -> None:
         audit.record("logout", request=request, subject=user)
     auth.logout(request)
     if user.is_authenticated and login_id:
-        logins_ended.send(__name__, user=user, login_id=login_id, reason=reason)
+        logins_ended_mark(user, login_id=login_id, reason=reason)
 
 
 def logins_end_elsewhere(user, *, reason: str, request=None) -> None:
     """Every login of this person but the request's own (none, after a reset by mail) has
     ended: a new security stamp or password took their sessions."""
     keep = request.session.get(LOGIN_ID_KEY) if request is not None else None
-    logins_ended.send(__name__, user=user, login_id=None, keep_login_id=keep, reason=reason)
+    logins_ended_mark(user, keep_login_id=keep, reason=reason)
+
+
+def login_session_end(login_session: LoginSession, *, reason: str) -> None:
+    """End one login from elsewhere (Mijn account, "Sessies"): its session goes at once."""
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore(session_key=login_session.session_key).delete()
+    logins_ended_mark(login_session.user, login_id=login_session.login_id, reason=reason)
+
+
+def logins_ended_mark(user, *, reason: str, login_id=None, keep_login_id=None) -> None:
+    """Note the end on the login's record and tell who listens (the services)."""
+    ended = LoginSession.objects.filter(user=user, ended_at=None)
+    if login_id is not None:
+        ended = ended.filter(login_id=login_id)
+    elif keep_login_id is not None:
+        ended = ended.exclude(login_id=keep_login_id)
+    ended.update(ended_at=timezone.now(), end_reason=reason)
+    logins_ended.send(
+        __name__, user=user, login_id=login_id, keep_login_id=keep_login_id, reason=reason
+    )
 
 
 def is_expired(session, *, code_pending: bool, now: float | None = None) -> bool:
@@ -86,9 +120,13 @@ def is_expired(session, *, code_pending: bool, now: float | None = None) -> bool
 
 
 def touch(session, *, now: float | None = None) -> None:
+    """Note activity, at most once a minute: in the session and on its login's record."""
     now = now or time.time()
     if now - session.get(SEEN_KEY, 0) > SEEN_WRITE_INTERVAL:
         session[SEEN_KEY] = now
+        if LOGIN_ID_KEY in session:
+            seen = datetime.fromtimestamp(now, tz=UTC)
+            LoginSession.objects.filter(login_id=session[LOGIN_ID_KEY]).update(last_seen_at=seen)
 
 
 def follow_stage(request, stage: Stage) -> None:

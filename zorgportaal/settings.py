@@ -254,10 +254,11 @@ STORAGES = {
     },
 }
 # Sessions: with REDIS_URL read from Redis and written through to the database, so any app
-# server can serve any request of a journey; without it, in the database. Throttling counts
-# stay in the database either way (zorgportaal/throttle.py): a Redis outage cannot lift them.
+# server can serve any request of a journey; without it, in the database (Django's stores,
+# following each login's session key: zorgportaal/sessionstores). Throttling counts stay in
+# the database either way (zorgportaal/throttle.py): a Redis outage cannot lift them.
 if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "zorgportaal.sessionstores.cached_db"
     # Fail fast, never hang a worker on a hung Redis: a wait is at most a quarter second, and
     # after one the cache skips Redis for REDIS_BREAKER_SECONDS (zorgportaal/cache.py).
     CACHES["default"].setdefault("OPTIONS", {}).update(
@@ -266,7 +267,7 @@ if REDIS_URL:
         breaker_seconds=envint("REDIS_BREAKER_SECONDS", 30),
     )
 else:
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "zorgportaal.sessionstores.db"
 # PostgreSQL in production: keep connections a minute (checked before reuse, see above).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if not DEBUG and "CONN_MAX_AGE" not in os.environ:

@@ -105,7 +105,7 @@ def test_with_redis_gone_sessions_fall_back_to_the_database(settings, person, ca
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "zorgportaal.sessionstores.cached_db"
     client = Client(raise_request_exception=False)
     response = log_in(client, person)
     assert response["Location"] == "/portaal/"
@@ -122,7 +122,7 @@ def test_djangos_own_redis_cache_would_fail_every_page(settings, person):
             "LOCATION": CLOSED_PORT_REDIS,
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "zorgportaal.sessionstores.cached_db"
     client = Client(raise_request_exception=False)
     response = client.post("/inloggen/", {"email": person.email, "password": GOOD_PASSWORD})
     assert response.status_code == 500  # a new session asks the cache whether its key exists
@@ -150,7 +150,7 @@ def test_production_settings_use_the_tolerant_backend_with_redis(monkeypatch):
     )
     assert result.stdout.split() == [
         "zorgportaal.cache.TolerantRedisCache",
-        "django.contrib.sessions.backends.cached_db",
+        "zorgportaal.sessionstores.cached_db",
     ]
 
 

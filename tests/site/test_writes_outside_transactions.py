@@ -32,6 +32,7 @@ from django.urls.exceptions import Resolver404
 from accounts.invitations import invitations_create
 from accounts.models import Invitation, PasswordResetMail, User
 from portal.models import Service
+from sso.models import Consent
 from tests.sso.relying_party import REDIRECT_URI, RelyingParty
 from tests.support import (
     GOOD_PASSWORD,
@@ -47,7 +48,7 @@ from tokens.models import AppDevice, AzureCsvImport, HardwareToken, HardwareToke
 from tokens.testing import azure_csv, code_for, device_code, inventory_token, linked_token_device
 from verification import services as verification
 from verification.models import Conversation, Message
-from zorgportaal.models import AuditEvent
+from zorgportaal.models import AuditEvent, LoginSession
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -275,6 +276,24 @@ def test_mijn_account_changes_the_password_and_imports_tokens(client, person):
     assert answer["Location"] == "/mijn-account/azure-csv/"
     assert "Er zijn 2 tokens toegevoegd." in page_after(answer)
     assert AzureCsvImport.objects.get(source=AzureCsvImport.Source.MYACCOUNT).token_count == 2
+
+
+def test_mijn_account_ends_sessions_and_withdraws_a_consent(client, person, admin_client):
+    log_in(client, person)
+    type(person.app).objects.filter(pk=person.app.pk).update(last_t=-1)
+    other = logged_in(person)
+    record = LoginSession.objects.get(login_id=other.session["login_id"])
+    assert "(deze sessie)" in page_after(client.get("/mijn-account/sessies/"))
+    answer = client.post(f"/mijn-account/sessies/{record.pk}/beeindigen/")
+    assert "De sessie is beëindigd." in page_after(answer)
+    answer = client.post("/mijn-account/sessies/andere-beeindigen/")
+    assert "Al uw andere sessies zijn beëindigd." in page_after(answer)
+    partner = RelyingParty.register("Partnerdienst", first_party=False)
+    consent = Consent.objects.create(user=person, application=partner.service.application)
+    answer = client.post(f"/mijn-account/toestemmingen/{consent.pk}/intrekken/")
+    assert "Uw toestemming is ingetrokken." in page_after(answer)
+    assert "beëindigd" in act(admin_client, "/admin/accounts/user/", "end_sessions", person)
+    assert client.get("/portaal/")["Location"].startswith("/inloggen/")
 
 
 def test_mijn_account_adds_an_app_and_uploads_and_links_a_token(client, person, clock):

@@ -34,7 +34,7 @@ def settings_with(monkeypatch):
 
 def test_with_redis_sessions_are_cached_in_redis_and_kept_in_the_database(settings_with):
     loaded = settings_with(REDIS_URL="redis://127.0.0.1:6379/0")
-    assert loaded.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert loaded.SESSION_ENGINE == "zorgportaal.sessionstores.cached_db"
     cache = loaded.CACHES["default"]
     assert issubclass(import_string(cache["BACKEND"]), RedisCache)  # Django's, or a subclass
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/0"
@@ -43,7 +43,7 @@ def test_with_redis_sessions_are_cached_in_redis_and_kept_in_the_database(settin
 
 def test_without_redis_sessions_live_in_the_database(settings_with):
     loaded = settings_with()
-    assert loaded.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert loaded.SESSION_ENGINE == "zorgportaal.sessionstores.db"
     assert loaded.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
 
