@@ -12,5 +12,5 @@ class AccountsConfig(AppConfig):
         from .invitations import invitations_send_due
         from .password_reset import password_reset_mails_send_due
 
-        outbox.register("invitation mail(s)", invitations_send_due)
-        outbox.register("password reset mail(s)", password_reset_mails_send_due)
+        outbox.register("invitation mail(s) sent", invitations_send_due)
+        outbox.register("password reset mail(s) sent", password_reset_mails_send_due)

@@ -14,4 +14,4 @@ class SsoConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the deploy check)
         from .backchannel import logout_notices_send_due  # also connects logins_ended
 
-        outbox.register("back-channel logout(s)", logout_notices_send_due)
+        outbox.register("back-channel logout(s) sent", logout_notices_send_due)

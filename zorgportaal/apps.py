@@ -14,13 +14,15 @@ class ZorgportaalConfig(AppConfig):
         from django.contrib.auth import user_logged_in
         from django.contrib.auth.models import update_last_login
 
-        from . import sessions
+        from . import outbox, sessions
 
         # From here on no log record holds an invitation or reset link secret.
         install_log_redaction()
         # A password alone is half a login: last_login is set once the code is given too.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(sessions.start_clock, dispatch_uid="session_start_clock")
+        # First in the worker's round: the logins it ends are told to the services in the same.
+        outbox.register("expired login(s) ended", sessions.logins_expired_end)
 
 
 class ZorgPortaalAdminConfig(admin_apps.AdminConfig):

@@ -2,7 +2,7 @@
 
 Each app registers its own queue when it starts, so the worker need not import the apps
 above it: accounts its invitation and password reset mails, sso its back-channel logouts.
-A queue's `send_due(should_stop=…)` sends what is due and returns (sent, attempted).
+A queue's `send_due(should_stop=…)` does what is due and returns (done, attempted).
 """
 
 from collections.abc import Callable
@@ -11,5 +11,5 @@ QUEUES: dict[str, Callable[..., tuple[int, int]]] = {}
 
 
 def register(kind: str, send_due: Callable[..., tuple[int, int]]) -> None:
-    """`kind` names what is sent, as the worker's report says it: "invitation mail(s)"."""
+    """`kind` says what was done, as the worker's report says it: "invitation mail(s) sent"."""
     QUEUES[kind] = send_due

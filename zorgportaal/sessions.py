@@ -96,6 +96,22 @@ def login_session_end(login_session: LoginSession, *, reason: str) -> None:
     logins_ended_mark(login_session.user, login_id=login_session.login_id, reason=reason)
 
 
+def logins_expired_end(*, now=None, should_stop=lambda: False) -> tuple[int, int]:
+    """The worker's round: logins whose session ran out without coming back (idle or too old)
+    end now, so their services hear of it too. (ended, attempted)."""
+    now = now or timezone.now()
+    expired = LoginSession.objects.filter(ended_at=None).exclude(
+        pk__in=LoginSession.objects.live(now=now).values("pk")
+    )
+    ended = 0
+    for record in expired.select_related("user")[:500]:
+        if should_stop():
+            break
+        logins_ended_mark(record.user, login_id=record.login_id, reason="expired")
+        ended += 1
+    return ended, ended
+
+
 def logins_ended_mark(user, *, reason: str, login_id=None, keep_login_id=None) -> None:
     """Note the end on the login's record and tell who listens (the services)."""
     ended = LoginSession.objects.filter(user=user, ended_at=None)

@@ -117,7 +117,7 @@ def test_the_send_invitations_command_is_the_worker_run_once(
     invite_many(addresses(3), organisation, role, django_capture_on_commit_callbacks)
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
-    assert out.getvalue().splitlines()[0] == "3 of 3 invitation mail(s) sent"
+    assert "3 of 3 invitation mail(s) sent" in out.getvalue().splitlines()
     assert len(mail.outbox) == 3
 
 

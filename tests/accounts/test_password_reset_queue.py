@@ -263,6 +263,7 @@ def test_the_worker_command_reports_both_kinds_of_mail(worker_mode, person):
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
     assert out.getvalue().splitlines() == [
+        "0 of 0 expired login(s) ended",
         "0 of 0 invitation mail(s) sent",
         "1 of 1 password reset mail(s) sent",
         "0 of 0 back-channel logout(s) sent",

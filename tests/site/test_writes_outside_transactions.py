@@ -234,6 +234,7 @@ def test_the_mail_worker_sends_what_the_requests_queued(
     out = io.StringIO()
     call_command("send_invitations", stdout=out)  # claims rows with SELECT … FOR UPDATE
     assert out.getvalue().splitlines() == [
+        "0 of 0 expired login(s) ended",
         "1 of 1 invitation mail(s) sent",
         "1 of 1 password reset mail(s) sent",
         "0 of 0 back-channel logout(s) sent",

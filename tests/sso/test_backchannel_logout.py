@@ -218,3 +218,23 @@ def test_the_discovery_says_back_channel_logout_is_supported():
     assert config["backchannel_logout_supported"] is True
     assert config["backchannel_logout_session_supported"] is True
     assert config["end_session_endpoint"].endswith("/oidc/logout/")
+
+
+def test_a_session_left_to_expire_is_ended_by_the_worker_and_its_services_told(
+    person, service, listener, clock
+):
+    browser = logged_in(person)
+    service.sign_in(browser)
+    clock.shift(31 * 60)  # the person never comes back
+
+    out = io.StringIO()
+    call_command("send_invitations", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "1 of 1 expired login(s) ended"
+    assert "1 of 1 back-channel logout(s) sent" in lines
+    assert LogoutNotice.objects.get().reason == "expired"
+    assert len(listener.tokens) == 1
+    out = io.StringIO()
+    call_command("send_invitations", stdout=out)
+    assert out.getvalue().splitlines()[0] == "0 of 0 expired login(s) ended"

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         for kind, send_due in outbox.QUEUES.items():
             sent, attempted = send_due(should_stop=lambda: self._stopping)
             if attempted or report_idle:
-                lines.append(f"{sent} of {attempted} {kind} sent")
+                lines.append(f"{sent} of {attempted} {kind}")
         return lines
 
     @staticmethod
