@@ -94,7 +94,7 @@ def logout_notice_send(pk: int) -> bool | None:
     """Send one notice, holding its row so two workers never both send it; None if taken."""
     with transaction.atomic():
         notice = (
-            LogoutNotice.objects.select_for_update(skip_locked=True)
+            LogoutNotice.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("application__service", "user")
             .filter(pk=pk, sent_at=None, failed_at=None)
             .first()

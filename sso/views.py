@@ -8,17 +8,19 @@ import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from oauth2_provider import views as oauth_views
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import LogoutDenied, OAuthToolkitError
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
@@ -218,6 +220,13 @@ class LogoutView(oauth_views.RPInitiatedLogoutView):
     speaks for this very session (its ID token as `id_token_hint`), the person is asked first."""
 
     template_name = "sso/logout_confirm.html"
+
+    def error_response(self, error):
+        """ "Ingelogd blijven" is no error: back to the portal, still logged in."""
+        if isinstance(error, LogoutDenied) and self.request.user.is_authenticated:
+            messages.info(self.request, _("U bent ingelogd gebleven."))
+            return redirect("portal:dashboard")
+        return super().error_response(error)
 
     def do_logout(
         self, application=None, post_logout_redirect_uri=None, state=None, token_user=None

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 from accounts.invitations import invitations_create
 from accounts.models import Invitation, Organisation, Role, User
 from portal.models import Service
+from tests.sso.relying_party import RelyingParty
 from tests.support import GOOD_PASSWORD, link_from_mail, make_agent, wait_for
 from tokens.models import AppDevice, HardwareTokenDevice
 from tokens.testing import code_for, device_code, seed_of
@@ -296,6 +297,9 @@ class Journeys:
         self.at(anna, "change-password:error")
         anna.locator('main a[href="/mijn-account/azure-csv/"]').click()
         self.at(anna, "myaccount-csv")
+        self.single_sign_on(anna)
+        anna.locator('main a[href="/mijn-account/sessies/"]').click()
+        self.at(anna, "myaccount-sessions")
         anna.locator('main a[href="/mijn-account/"]').click()
         anna.locator('main a[href="/mijn-account/app/"]').click()
         self.at(anna, "confirm-code")
@@ -317,6 +321,22 @@ class Journeys:
         anna.locator("#id_code").fill(code_for(seed_of(secret), drift=1))  # the bound one is used
         submit(anna, "#id_code")
         expect(anna).to_have_url(re.compile("/portaal/$"))
+
+    def single_sign_on(self, anna: Page) -> None:
+        """The pages a service may show: consent, no access, a request we refuse, logout."""
+        partner = RelyingParty.register("Partnerdienst", first_party=False)
+        elsewhere = RelyingParty.register("Alleen voor Elders")
+        elsewhere.service.organisations.add(Organisation.objects.create(name="Elders"))
+        anna.goto(partner.authorize_url())
+        self.at(anna, "sso-consent")
+        anna.goto(elsewhere.authorize_url())
+        self.at(anna, "sso-refused")
+        anna.goto(partner.authorize_url(redirect_uri="https://kwaadwillend.example/cb"))
+        self.at(anna, "sso-refused-request")
+        anna.goto(f"/oidc/logout/?client_id={partner.client_id}")
+        self.at(anna, "sso-logout")
+        anna.get_by_role("button", name=re.compile("Ingelogd blijven|Stay logged in")).click()
+        anna.goto("/mijn-account/azure-csv/")
 
     def registration_with_token(self) -> None:
         """Invitation, password, a hardware token with the Azure CSV uploaded on the way."""

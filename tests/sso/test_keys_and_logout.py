@@ -139,3 +139,14 @@ def test_confirming_a_logout_with_someone_elses_id_token_ends_only_ones_own(
 
     assert browser.get("/portaal/")["Location"].startswith("/inloggen/")
     assert service.refresh(Client(), their_tokens["refresh_token"]).status_code == 200
+
+
+def test_staying_logged_in_returns_to_the_portal(person, service):
+    browser = logged_in(person)
+    page = browser.get(logout_url(service, client_id=service.client_id))
+    data = {name: page.context["form"][name].value() or "" for name in page.context["form"].fields}
+
+    answer = browser.post("/oidc/logout/", data)  # "Ingelogd blijven": no `allow`
+
+    assert answer["Location"] == "/portaal/"
+    assert "U bent ingelogd gebleven." in text(browser.get("/portaal/"))
