@@ -20,6 +20,7 @@ from django.test import Client
 
 from tests.own_redis import use_tolerant_redis
 from tests.support import Clock, log_in, wait_for
+from zorgportaal.cache import CircuitBreaker
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +38,8 @@ def session_in_redis(server, client) -> bool:
     return bool(server.client().exists(cache.make_key(KEY_PREFIX + session_key)))
 
 
-def test_a_hung_redis_costs_the_first_page_under_a_second_and_the_next_ones_milliseconds(
-    settings, person, own_redis
+def test_a_hung_redis_costs_the_first_page_under_a_second_and_the_next_ones_skip_it(
+    settings, person, own_redis, monkeypatch
 ):
     use_tolerant_redis(settings, own_redis.url, **production_cache_options())
     client = Client()
@@ -48,6 +49,13 @@ def test_a_hung_redis_costs_the_first_page_under_a_second_and_the_next_ones_mill
 
     own_redis.hang()
     first, first_seconds = timed_get(client, PAGE)
+    calls_to_redis = []
+    allows = CircuitBreaker.allows_a_call
+    monkeypatch.setattr(
+        CircuitBreaker,
+        "allows_a_call",
+        lambda breaker: calls_to_redis.append(allows(breaker)) or calls_to_redis[-1],
+    )
     following = [timed_get(client, PAGE) for _ in range(10)]
 
     assert first.status_code == 200
@@ -58,9 +66,8 @@ def test_a_hung_redis_costs_the_first_page_under_a_second_and_the_next_ones_mill
         f"{first_seconds * 1000:.0f} ms, then median {statistics.median(seconds) * 1000:.0f} ms,"
         f" max {max(seconds) * 1000:.0f} ms"
     )
-    assert first_seconds < 1.0
-    assert max(seconds) < 0.2  # none of them waited on Redis (one wait is 0.25 s)
-    assert statistics.median(seconds) < statistics.median(healthy) + 0.05
+    assert first_seconds < 1.0  # one wait of 0.25 s, on a busy machine too
+    assert calls_to_redis and not any(calls_to_redis)  # the breaker kept every call from Redis
 
 
 def test_redis_is_used_again_once_the_breakers_interval_is_over(settings, person, own_redis):
