@@ -5,6 +5,7 @@ helpdesk) gets a code, and only for a service their organisation and role may us
 import hashlib
 import json
 import time
+from functools import wraps
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -28,8 +29,9 @@ from oauthlib.common import Request as OauthlibRequest
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 from oauthlib.openid.connect.core import exceptions as oidc_errors
 
-from zorgportaal import audit, sessions
+from zorgportaal import audit, sessions, throttle
 from zorgportaal.journey import ALL_STAGES, STAGE_HOME, Stage, remember_destination, stages
+from zorgportaal.requests import client_ip
 
 from . import access
 from .claims import subject_for
@@ -271,6 +273,32 @@ class RevokeView(oauth_views.RevokeTokenView):
         return response
 
 
+def client_authentication_throttled(view):
+    """A service's secret guessed, or a password hash made to burn CPU: failed client
+    authentications count per address (zorgportaal.throttle), and past the free ones the address
+    waits before its next try, right secret or not."""
+
+    @wraps(view)
+    def throttled(request, *args, **kwargs):
+        keys = [throttle.key_for("oidc-client-ip", client_ip(request))]
+        wait = throttle.seconds_to_wait(keys)
+        if wait:
+            audit.record_refusal("sso.client_authentication_refused", keys=keys, request=request)
+            response = JsonResponse(
+                {"error": "invalid_client", "error_description": "Too many failed attempts."},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 401:
+            throttle.record_failure(keys[0], throttle.CLIENT)
+            audit.record("sso.client_authentication_failed", request=request, success=False)
+        return response
+
+    return throttled
+
+
 def code_replayed(code: str) -> SignIn | None:
     """The sign-in of a code that was already exchanged, its tokens now revoked."""
     sign_in = (
@@ -332,7 +360,7 @@ def authenticated_client(request):
 
 
 authorize = stages(*ALL_STAGES)(AuthorizeView.as_view())
-token = stages(*ALL_STAGES)(TokenView.as_view())
+token = stages(*ALL_STAGES)(client_authentication_throttled(TokenView.as_view()))
 # Called by services and browsers' scripts without a session: no journey to follow.
 # The same for everyone and fetched by every service, which may keep them for an hour: a new
 # signing key is published that long before it signs (README, Single sign-on).
@@ -367,6 +395,8 @@ def reverse_path(name: str) -> str:
 discovery = stages(*ALL_STAGES)(PUBLIC_FOR_AN_HOUR(DiscoveryView.as_view()))
 jwks = stages(*ALL_STAGES)(PUBLIC_FOR_AN_HOUR(oauth_views.JwksInfoView.as_view()))
 userinfo = stages(*ALL_STAGES)(oauth_views.UserInfoView.as_view())
-revoke = stages(*ALL_STAGES)(RevokeView.as_view())
+revoke = stages(*ALL_STAGES)(client_authentication_throttled(RevokeView.as_view()))
 logout = stages(*ALL_STAGES)(LogoutView.as_view())
-introspect = stages(*ALL_STAGES)(csrf_exempt(require_POST(never_cache(introspect_token))))
+introspect = stages(*ALL_STAGES)(
+    csrf_exempt(require_POST(never_cache(client_authentication_throttled(introspect_token))))
+)

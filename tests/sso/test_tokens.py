@@ -218,3 +218,21 @@ def test_the_trail_notes_tokens_issued_and_revoked_but_never_a_token(browser, se
     trail = str(list(AuditEvent.objects.values_list("details", flat=True)))
     for secret in (tokens["access_token"], tokens["refresh_token"], service.client_secret):
         assert secret not in trail
+
+
+def test_guessing_a_services_secret_makes_the_address_wait(browser, service, clock):
+    params = service.callback(browser.get(service.authorize_url()))
+    right, service.client_secret = service.client_secret, "geraden"
+    for _ in range(20):
+        assert service.exchange(Client(), params["code"]).status_code == 401
+
+    service.client_secret = right
+    blocked = service.exchange(Client(), params["code"])  # even with the right secret
+
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) > 0
+    assert AuditEvent.objects.filter(event="sso.client_authentication_failed").count() == 20
+    assert AuditEvent.objects.filter(event="sso.client_authentication_refused").count() == 1
+    clock.shift(61)
+    fresh = service.callback(browser.get(service.authorize_url()))
+    assert service.exchange(Client(), fresh["code"]).status_code == 200
