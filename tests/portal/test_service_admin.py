@@ -3,9 +3,11 @@ checked, the secret shown once and stored hashed, rotation, and every change in 
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.core.management import CommandError, call_command
 from django.test import Client
 from oauth2_provider.models import Application
 
+from portal.management.commands.load_demo_service import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from portal.models import Service
 from tests.sso.relying_party import REDIRECT_URI, RelyingParty
 from tests.support import logged_in, text
@@ -138,3 +140,17 @@ def test_the_back_channel_and_login_addresses_must_be_web_addresses(admin_client
     assert response.status_code == 200
     assert "ftp://dienst.example.org/uit is geen volledig adres" in text(response)
     assert not Service.objects.exists()
+
+
+def test_the_demo_service_is_loaded_only_for_development(settings):
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_service")
+    settings.DEBUG = True
+    call_command("load_demo_service")
+    call_command("load_demo_service")  # again: the same service, the same client
+
+    service = Service.objects.get()
+    assert service.application.client_id == DEMO_CLIENT_ID
+    assert check_password(DEMO_CLIENT_SECRET, service.application.client_secret)
+    assert service.application.redirect_uris == "http://localhost:8001/oidc/callback"
+    assert service.tile_url.startswith("http://localhost:8001/oidc/start?iss=")
