@@ -13,6 +13,7 @@ its database (`zorgportaal_bench`, made afresh) and its Redis database (14) are 
 """
 
 import argparse
+import hashlib
 import io
 import os
 import re
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from base64 import b32encode
+from base64 import b32encode, b64encode, urlsafe_b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,18 +231,24 @@ def log_in(browser: Browser, user, *, code_device=None) -> None:
 # The measurements
 
 
-def compare(args, port, ours, baseline, check, *, concurrency, rounds=3):
-    """Alternate ours and the baseline (rounds × seconds/rounds each) so drift hits both."""
+def compare(
+    args, port, ours, baseline, check, *, concurrency, rounds=3, seconds=None, before_each=None
+):
+    """Alternate ours and the baseline (rounds × seconds/rounds each, args.seconds unless given)
+    so drift hits both; `before_each()` runs before every one of those runs, outside the
+    measured time."""
     ours_runs, base_runs = [], []
     for _ in range(rounds):
         for requests, runs in ((ours, ours_runs), (baseline, base_runs)):
+            if before_each is not None:
+                before_each()
             runs.append(
                 load.run(
                     port,
                     requests,
                     check,
                     concurrency=concurrency,
-                    seconds=args.seconds / rounds,
+                    seconds=(seconds or args.seconds) / rounds,
                     server_pids=args.server_pids,
                 )
             )
@@ -414,6 +421,326 @@ def bench_chat_poll(port, args, user, device) -> Row:
         "bare Django view answering 204, same session",
         goal=0.7,
         profile=[("empty chat poll", poll, headers), ("bare 204", "/bench/204/", headers)],
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+# Single sign-on: ZorgPortaal's /oidc/ endpoints against django-oauth-toolkit's bare views
+# (bench/baseline_urls.py), for one client both use
+
+
+SSO_REDIRECT_URI = "https://dienst.example.org/oidc/callback"
+SSO_SCOPE = "openid profile email"
+# No machine checks a client secret (Argon2id, 64 MiB, three passes) faster than this: a round
+# of code exchanges gets a fresh code for every exchange it could make at that pace.
+FASTEST_EXCHANGE = 0.02  # seconds
+WARMUP = 0.5  # load.run's
+
+
+@dataclass
+class SsoClient:
+    """A first-party service registered as the admin registers it, and what its software keeps:
+    the client ID and secret, and one PKCE pair (a fresh one per request costs ours and the
+    baseline the same, and nothing checks that they differ)."""
+
+    application: object
+    client_id: str
+    secret: str
+    verifier: str
+    challenge: str
+
+    def authorize_query(self) -> str:
+        return urllib.parse.urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": SSO_REDIRECT_URI,
+                "scope": SSO_SCOPE,
+                "state": "bench-state",
+                "nonce": "bench-nonce",
+                "code_challenge": self.challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+
+    def token_request(self, path: str, code: str) -> load.Request:
+        body = urllib.parse.urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": SSO_REDIRECT_URI,
+                "code_verifier": self.verifier,
+            }
+        ).encode()
+        pair = f"{self.client_id}:{self.secret}".encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic " + b64encode(pair).decode(),
+        }
+        return "POST", path, body, headers
+
+
+def sso_client() -> SsoClient:
+    """One Application for ours and the bare views, so both check the same secret's hash and
+    sign with the same key. DOT's bare authorization view skips its consent page only for an
+    Application marked `skip_authorization`; ours asks `Service.first_party` and ignores it."""
+    from oauth2_provider.models import get_application_model
+
+    from portal import clients
+    from portal.models import Service
+
+    service = Service.objects.create(
+        name="Bench Dienst", url="https://dienst.example.org/", first_party=True
+    )
+    secret = clients.client_save(
+        service, redirect_uris=[SSO_REDIRECT_URI], post_logout_redirect_uris=[]
+    )
+    application = get_application_model().objects.get(pk=service.application_id)
+    application.skip_authorization = True
+    application.save(update_fields=["skip_authorization"])
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return SsoClient(application, application.client_id, secret, verifier, challenge)
+
+
+def mint_codes(client: SsoClient, user, count: int) -> list[str]:
+    """Codes as the authorization endpoint leaves them, written in one go from this process: a
+    Grant each (all DOT's token view reads) and a SignIn (what ours reads besides: the login
+    behind the code). Valid 60 s and single-use, so every round gets its own, made just
+    before it (outside the measured time)."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+    from oauth2_provider.models import get_grant_model
+    from oauth2_provider.settings import oauth2_settings
+
+    from sso.models import SignIn
+    from sso.validators import code_hash
+
+    Grant = get_grant_model()
+    now = timezone.now()
+    expires = now + timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS)
+    login_id = secrets.token_hex(16)
+    codes = [secrets.token_urlsafe(30) for _ in range(count)]
+    with transaction.atomic():
+        Grant.objects.bulk_create(
+            Grant(
+                application=client.application,
+                user=user,
+                code=code,
+                expires=expires,
+                redirect_uri=SSO_REDIRECT_URI,
+                scope=SSO_SCOPE,
+                code_challenge=client.challenge,
+                code_challenge_method="S256",
+                nonce="bench-nonce",
+                claims="{}",
+            )
+            for code in codes
+        )
+        SignIn.objects.bulk_create(
+            SignIn(
+                user=user,
+                application=client.application,
+                login_id=login_id,
+                authenticated_at=now,
+                methods=["pwd", "otp", "swk", "mfa"],
+                code_hash=code_hash(code),
+            )
+            for code in codes
+        )
+    return codes
+
+
+def sso_queries(requests) -> list[int]:
+    """SQL queries of each (method, path, body, headers), in-process against the same database
+    (the Cookie header carries a live session: sessions are in the shared Redis/database)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for method, path, body, headers in requests:
+        client = Client(HTTP_HOST=load.HOST, headers=headers)
+        with CaptureQueriesContext(connection) as queries:
+            if method == "POST":
+                client.post(path, body, content_type=headers["Content-Type"])
+            else:
+                client.get(path)
+        counts.append(len(queries))
+    return counts
+
+
+def bench_authorize(port, args, client: SsoClient, browser: Browser) -> Row:
+    query = client.authorize_query()
+    headers = {"Cookie": browser.cookie_header()}
+
+    def ok(status, response, body):
+        location = response.getheader("Location", "")
+        return status == 302 and location.startswith(SSO_REDIRECT_URI + "?code=")
+
+    ours_path, base_path = f"/oidc/authorize/?{query}", f"/bench/oidc/authorize/?{query}"
+    ours, base = compare(
+        args,
+        port,
+        lambda i: ("GET", ours_path, None, headers),
+        lambda i: ("GET", base_path, None, headers),
+        ok,
+        concurrency=args.concurrency,
+    )
+    queries = sso_queries([("GET", ours_path, None, headers), ("GET", base_path, None, headers)])
+    return Row(
+        "authorize, logged in, no consent",
+        checked(ours, "authorize").rate,
+        checked(base, "bare AuthorizationView").rate,
+        "codes/s",
+        "DOT's AuthorizationView, DOT's validator, the same client (skip_authorization), "
+        "same session",
+        goal=0.8,
+        note=f"ours checks the journey, organisation and role, keeps the login behind the code "
+        f"(SignIn) and audits it; SQL queries per code: ours {queries[0]}, bare {queries[1]}",
+        profile=[("authorize", ours_path, headers), ("bare authorize", base_path, headers)],
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+def bench_token_exchange(port, args, client: SsoClient, user) -> Row:
+    # An exchange is a few hundred ms of Argon2: runs as long as the password step's, so that
+    # every connection completes several after the warm-up.
+    rounds, seconds = 2, 2 * max(args.seconds, 3.0)
+    per_run = args.concurrency * (int((WARMUP + seconds / rounds) / FASTEST_EXCHANGE) + 1)
+    codes: list[str] = []
+
+    def fresh_codes():
+        codes[:] = mint_codes(client, user, per_run)
+
+    def exchange(path):
+        # list.pop is atomic; an empty list gives a code that cannot work, counted as an error
+        return lambda i: client.token_request(path, codes.pop() if codes else "used-up")
+
+    def ok(status, response, body):
+        return status == 200 and b'"id_token"' in body
+
+    ours, base = compare(
+        args,
+        port,
+        exchange("/oidc/token/"),
+        exchange("/bench/oidc/token/"),
+        ok,
+        concurrency=args.concurrency,
+        rounds=rounds,
+        seconds=seconds,
+        before_each=fresh_codes,
+    )
+    queries = sso_queries(
+        [
+            client.token_request(path, mint_codes(client, user, 1)[0])
+            for path in ("/oidc/token/", "/bench/oidc/token/")
+        ],
+    )
+    return Row(
+        "code-for-token exchange",
+        checked(ours, "token exchange").rate,
+        checked(base, "bare TokenView").rate,
+        "tokens/s",
+        "DOT's TokenView, DOT's validator, the same client",
+        goal=0.9,
+        note="both check the client secret against the same Application's hash with the first "
+        "PASSWORD_HASHER (Argon2id, m=64 MiB t=3), most of an exchange, so the ratio is fair; "
+        "both are audited (sso.views.tokens_issued hears the library's signal from either); "
+        f"fresh codes before each run ({per_run}); SQL queries per exchange: ours "
+        f"{queries[0]}, bare {queries[1]}",
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+def access_token(port, client: SsoClient, user) -> str:
+    """A token for the userinfo rows, from a code exchanged at ours as a service would."""
+    import http.client
+    import json
+
+    method, path, body, headers = client.token_request(
+        "/oidc/token/", mint_codes(client, user, 1)[0]
+    )
+    conn = http.client.HTTPConnection(load.HOST, port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise SystemExit(f"token exchange: {response.status} {data[:200]!r}")
+    return json.loads(data)["access_token"]
+
+
+def bench_userinfo(port, args, client: SsoClient, user) -> Row:
+    headers = {"Authorization": f"Bearer {access_token(port, client, user)}"}
+
+    def ok(status, response, body):
+        return status == 200 and b'"sub"' in body
+
+    ours, base = compare(
+        args,
+        port,
+        lambda i: ("GET", "/oidc/userinfo/", None, headers),
+        lambda i: ("GET", "/bench/oidc/userinfo/", None, headers),
+        ok,
+        concurrency=args.concurrency,
+    )
+    queries = sso_queries(
+        [("GET", path, None, headers) for path in ("/oidc/userinfo/", "/bench/oidc/userinfo/")],
+    )
+    return Row(
+        "userinfo with a bearer token",
+        checked(ours, "userinfo").rate,
+        checked(base, "bare UserInfoView").rate,
+        "req/s",
+        "DOT's UserInfoView, DOT's validator (only `sub`), the same token",
+        goal=0.9,
+        note=f"ours adds the pairwise subject and the profile and e-mail claims; SQL queries: "
+        f"ours {queries[0]}, bare {queries[1]}",
+        profile=[
+            ("userinfo", "/oidc/userinfo/", headers),
+            ("bare userinfo", "/bench/oidc/userinfo/", headers),
+        ],
+        ours_cpu_ms=ours.cpu_ms,
+        baseline_cpu_ms=base.cpu_ms,
+    )
+
+
+def bench_published(port, args, name: str, path: str) -> Row:
+    """Discovery and the JWKS are the same for everyone and fetched by every service, which may
+    keep them an hour: every answer must say so (`Cache-Control: public, max-age=3600`)."""
+
+    def ok(status, response, body):
+        if status == 204:
+            return True  # the baseline
+        cache = {part.strip() for part in response.getheader("Cache-Control", "").split(",")}
+        return status == 200 and {"public", "max-age=3600"} <= cache
+
+    ours, base = compare(
+        args,
+        port,
+        lambda i: ("GET", path, None, {}),
+        lambda i: ("GET", "/bench/204/", None, {}),
+        ok,
+        concurrency=args.concurrency,
+    )
+    return Row(
+        name,
+        checked(ours, name).rate,
+        checked(base, "bare 204").rate,
+        "req/s",
+        "bare Django view answering 204, no session",
+        note="every answer checked for Cache-Control: public, max-age=3600: a service fetches "
+        "it once an hour",
+        profile=[(name, path, {})],
         ours_cpu_ms=ours.cpu_ms,
         baseline_cpu_ms=base.cpu_ms,
     )
@@ -840,6 +1167,7 @@ def report(args, env, server, tmp, postgres) -> None:
     login_user, _ = person("bench-login@example.org", verified=True, app=True)
     chat_user, chat_device = person("bench-chat@example.org", verified=False, app=True)
     enrol_user, _ = person("bench-enrol@example.org", verified=False, app=False)
+    sso_user, sso_device = person("bench-sso@example.org", verified=True, app=True)
 
     server.start()
     args.server_pids = server.pids
@@ -864,6 +1192,16 @@ def report(args, env, server, tmp, postgres) -> None:
         f"so at 190 ms per hash (a quiet machine) one login is {190 / (190 + overhead):.2f} hashes"
     )
     rows.append(bench_chat_poll(port, args, chat_user, chat_device))
+    sso = sso_client()
+    sso_browser = browser_on(port)
+    log_in(sso_browser, sso_user, code_device=sso_device)
+    rows.append(bench_authorize(port, args, sso, sso_browser))
+    rows.append(bench_token_exchange(port, args, sso, sso_user))
+    rows.append(bench_userinfo(port, args, sso, sso_user))
+    rows.append(
+        bench_published(port, args, "discovery GET", "/oidc/.well-known/openid-configuration")
+    )
+    rows.append(bench_published(port, args, "JWKS GET", "/oidc/.well-known/jwks.json"))
     enrol = enrolment_browser(port, enrol_user)
     rows.append(bench_app_page(port, args, enrol))
     rows.extend(bench_csv(port, args, enrol, tmp))

@@ -10,6 +10,8 @@ from oauth2_provider.models import get_application_model
 
 from zorgportaal.journey import DESTINATION_KEY
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
 
 class ServiceFormActionMiddleware:
     def __init__(self, get_response):
@@ -17,7 +19,8 @@ class ServiceFormActionMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "text/html" not in response.get("Content-Type", ""):
+        # A redirect shows no form: the page it leads to gets a policy of its own.
+        if response.status_code in REDIRECTS or "text/html" not in response.get("Content-Type", ""):
             return response
         origin = service_origin(request)
         if origin:

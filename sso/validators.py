@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 from jwcrypto import jwk
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.utils import jwk_from_pem
 
@@ -36,6 +37,15 @@ class ZorgPortaalValidator(OAuth2Validator):
 
     def get_additional_claims(self, request):
         return {"sub": subject_for(request.user, request.client), **person_claims(request.user)}
+
+    def _load_access_token(self, token):
+        """A bearer token with the person's organisation and role, which userinfo names."""
+        return (
+            get_access_token_model()
+            .objects.select_related("application", "user__organisation", "user__role")
+            .filter(token_checksum=hashlib.sha256(token.encode()).hexdigest())
+            .first()
+        )
 
     def _get_key_for_token(self, token):
         """Every published key, so that an ID token signed before a key rotation still proves

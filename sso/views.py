@@ -53,7 +53,7 @@ class AuthorizeView(oauth_views.AuthorizationView):
             scopes, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)
-        application = access.application(credentials["client_id"])
+        application = self._application(credentials["client_id"])
         prompt = set(request.GET.get("prompt", "").split())
         if request.journey_stage is not Stage.PORTAL:
             if "none" in prompt:
@@ -81,7 +81,7 @@ class AuthorizeView(oauth_views.AuthorizationView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        application = access.application(form.cleaned_data["client_id"])
+        application = self._application(form.cleaned_data["client_id"])
         user = self.request.user
         if not access.service_allowed(user, application):
             return self._refused_service(form.cleaned_data, application)
@@ -99,9 +99,16 @@ class AuthorizeView(oauth_views.AuthorizationView):
             credentials["sign_in_methods"] = access.authentication_methods(request.user)
         response = super().create_authorization_response(request, scopes, credentials, allow)
         if allow:
-            application = access.application(credentials["client_id"])
+            application = self._application(credentials["client_id"])
             self._record("sso.authorized", application, scopes=scopes)
         return response
+
+    def _application(self, client_id: str):
+        """The client with its service, looked up once per request (every code needs it twice)."""
+        known = getattr(self, "_client", None)
+        if known is None or known.client_id != client_id:
+            self._client = known = access.application(client_id)
+        return known
 
     def error_response(self, error, application, **kwargs):
         """Every error sent back to a service names us as its issuer (RFC 9207)."""
