@@ -1,6 +1,6 @@
 """Who may sign in to which service, and with what: the rules the authorization view applies."""
 
-from oauth2_provider.models import RefreshToken, get_application_model
+from oauth2_provider.models import get_application_model
 
 from portal.models import Service
 from zorgportaal import audit
@@ -54,12 +54,7 @@ def consents_of(user):
 
 def consent_revoke(consent, *, request) -> None:
     """The service asks again next time, and what it holds now stops working."""
-    for family in (
-        SignIn.objects.filter(user=consent.user, application=consent.application)
-        .exclude(token_family=None)
-        .values_list("token_family", flat=True)
-    ):
-        RefreshToken.revoke_family(family)
+    SignIn.objects.filter(user=consent.user, application=consent.application).tokens_revoke()
     audit.record(
         "sso.consent_revoked",
         request=request,

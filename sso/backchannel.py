@@ -17,7 +17,6 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from jwcrypto import jwt
-from oauth2_provider.models import RefreshToken
 from oauth2_provider.utils import jwk_from_pem
 
 from zorgportaal import audit
@@ -41,8 +40,7 @@ def logins_ended_tell_services(sender, *, user, login_id, reason, keep_login_id=
         sign_ins = sign_ins.filter(login_id=login_id)
     elif keep_login_id is not None:
         sign_ins = sign_ins.exclude(login_id=keep_login_id)
-    for family in sign_ins.exclude(token_family=None).values_list("token_family", flat=True):
-        RefreshToken.revoke_family(family)
+    sign_ins.tokens_revoke()
     queued = logout_notices_queue(sign_ins, reason=reason)
     if queued and settings.MAIL_QUEUE != "worker":
         transaction.on_commit(lambda: logout_notices_send_due(pks=queued))

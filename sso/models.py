@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import RefreshToken
 
 
 def new_subject() -> str:
@@ -32,6 +33,13 @@ class PairwiseSubject(models.Model):
         return f"{self.user} @ {self.application}"
 
 
+class SignInQuerySet(models.QuerySet):
+    def tokens_revoke(self) -> None:
+        """The access and refresh tokens these sign-ins were given stop working."""
+        for family in self.exclude(token_family=None).values_list("token_family", flat=True):
+            RefreshToken.revoke_family(family)
+
+
 class SignIn(models.Model):
     """A person signed in to a service: made with the authorization code, kept with its tokens.
 
@@ -50,6 +58,8 @@ class SignIn(models.Model):
     created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
     redeemed_at = models.DateTimeField(null=True, blank=True)
     token_family = models.UUIDField(null=True, blank=True, db_index=True)
+
+    objects = SignInQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inlog bij een dienst")

@@ -7,7 +7,7 @@ from django.test import Client
 from myaccount.browsers import browser_name
 from sso.models import Consent
 from tests.sso.relying_party import RelyingParty
-from tests.support import GOOD_PASSWORD, log_in, logged_in, text
+from tests.support import GOOD_PASSWORD, log_in, logged_in, next_code_allowed, text
 from zorgportaal.models import AuditEvent, LoginSession
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ SAFARI_IPHONE = (
 
 def browser(person, user_agent: str) -> Client:
     """The person logged in from a browser of their own, with the app's next code."""
-    type(person.app).objects.filter(pk=person.app.pk).update(last_t=-1)
+    next_code_allowed(person)
     client = Client(HTTP_USER_AGENT=user_agent)
     log_in(client, person)
     return client

@@ -41,6 +41,7 @@ from tests.support import (
     log_in,
     logged_in,
     make_agent,
+    next_code_allowed,
     reset_link,
     unverify,
 )
@@ -281,7 +282,7 @@ def test_mijn_account_changes_the_password_and_imports_tokens(client, person):
 
 def test_mijn_account_ends_sessions_and_withdraws_a_consent(client, person, admin_client):
     log_in(client, person)
-    type(person.app).objects.filter(pk=person.app.pk).update(last_t=-1)
+    next_code_allowed(person)
     other = logged_in(person)
     record = LoginSession.objects.get(login_id=other.session["login_id"])
     assert "(deze sessie)" in page_after(client.get("/mijn-account/sessies/"))

@@ -15,7 +15,7 @@ from jwcrypto import jwk, jwt
 
 from sso import backchannel
 from sso.models import LogoutNotice
-from tests.support import GOOD_PASSWORD, logged_in
+from tests.support import GOOD_PASSWORD, logged_in, next_code_allowed
 from tokens.services import device_remove
 from zorgportaal.models import AuditEvent
 
@@ -38,7 +38,7 @@ def commits(django_capture_on_commit_callbacks):
 
 def another_login(person) -> Client:
     """The same person logged in a second time, elsewhere, with the next code of the app."""
-    type(person.app).objects.filter(pk=person.app.pk).update(last_t=-1)
+    next_code_allowed(person)
     return logged_in(person)
 
 
