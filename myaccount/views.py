@@ -22,12 +22,11 @@ from tokens.codes import step_up_confirm
 from tokens.forms import OneTimeCodeForm
 from tokens.models import AzureCsvImport
 from zorgportaal import audit, sessions
+from zorgportaal.browsers import browser_name
 from zorgportaal.http import AuthenticatedHttpRequest
 from zorgportaal.models import LoginSession
 from zorgportaal.requests import safe_next
 from zorgportaal.stepup import fresh_second_factor_in_portal
-
-from .browsers import browser_name
 
 
 @never_cache

@@ -4,10 +4,10 @@ or all others; withdrawing a service's consent; an administrator ending them all
 import pytest
 from django.test import Client
 
-from myaccount.browsers import browser_name
 from sso.models import Consent
 from tests.sso.relying_party import RelyingParty
 from tests.support import GOOD_PASSWORD, log_in, logged_in, next_code_allowed, text
+from zorgportaal.browsers import browser_name
 from zorgportaal.models import AuditEvent, LoginSession
 
 pytestmark = pytest.mark.django_db
