@@ -1,4 +1,4 @@
-"""A browser named as a person would recognise it: "Chrome op Windows"."""
+"""A browser named as a person would recognise it: "Chrome op Windows" (Sessies, Notificaties)."""
 
 from django.utils.translation import gettext as _
 
