@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import invitations
+from accounts.backends import ACCOUNT_BACKEND
 from accounts.forms import SetPasswordForm
 from accounts.models import Invitation, hash_token
 from tokens import enrolment, pages
@@ -93,7 +94,7 @@ def register_password(request):
         except invitations.InvitationProblem as problem:
             del request.session[REGISTRATION_SESSION_KEY]
             return _problem_page(request, problem)
-        auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        auth.login(request, user, backend=ACCOUNT_BACKEND)
         request.session[REGISTRATION_SESSION_KEY] = {**state, "user": user.pk}
         return redirect("registration:choose_factor")
     return _password_page(request, form)

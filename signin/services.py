@@ -6,6 +6,7 @@ Both are throttled per account and per client (`accounts.passwords`, `tokens.cod
 from django.contrib import auth
 from django.utils import timezone
 
+from accounts.backends import ACCOUNT_BACKEND
 from accounts.models import User, normalize_email
 from accounts.passwords import (
     WRONG_PASSWORD,
@@ -37,7 +38,7 @@ def password_login(request, *, email: str, password: str) -> User:
         )
         raise LoginRefused(WRONG_PASSWORD)
     throttle.reset(keys[0])
-    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth.login(request, user, backend=ACCOUNT_BACKEND)
     audit.record("login.password_accepted", request=request, subject=user)
     return user
 

@@ -127,6 +127,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, loading the organisation and role with the person (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 LOGIN_URL = "signin:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 
