@@ -13,6 +13,11 @@ urlpatterns = [
         views.remove_factor,
         name="remove_factor",
     ),
+    path(
+        "mijn-account/naam/<path:persistent_id>/",
+        views.rename_factor,
+        name="rename_factor",
+    ),
     path("mijn-account/app/", views.add_app, name="add_app"),
     path("mijn-account/token/", views.add_token, name="add_token"),
     path("mijn-account/token/uploaden/", views.token_upload, name="token_upload"),

@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
 from django_otp.models import Device
 
@@ -24,16 +25,25 @@ from tokens.models import AzureCsvImport
 from zorgportaal import audit, sessions
 from zorgportaal.browsers import browser_name
 from zorgportaal.http import AuthenticatedHttpRequest
+from zorgportaal.journey import remember_destination
 from zorgportaal.models import LoginSession
 from zorgportaal.requests import safe_next
 from zorgportaal.stepup import fresh_second_factor_in_portal
 
+from .forms import DeviceNameForm
+
 
 @never_cache
 def overview(request: AuthenticatedHttpRequest):
-    """Linked authenticators: add one, or remove one while another remains."""
+    """Linked authenticators: add, name, or remove one while another remains."""
     devices = [d for d in token_services.device_list(user=request.user) if d.confirmed]
-    return render(request, "myaccount/overview.html", {"devices": devices, "tab": "overview"})
+    current = getattr(request.user, "otp_device", None)
+    context = {
+        "devices": devices,
+        "current_device": current.persistent_id if current else None,
+        "tab": "overview",
+    }
+    return render(request, "myaccount/overview.html", context)
 
 
 @sensitive_post_parameters("code")
@@ -57,21 +67,79 @@ def confirm_code(request: AuthenticatedHttpRequest):
     )
 
 
-@require_POST
-@fresh_second_factor_in_portal
-def remove_factor(request: AuthenticatedHttpRequest, persistent_id: str):
-    """Remove an authenticator; never the last one, or the account could not log in."""
+def _own_device(request: AuthenticatedHttpRequest, persistent_id: str) -> Device:
+    """One of the person's own confirmed authenticators, or 404 (never someone else's)."""
     device = Device.from_persistent_id(persistent_id)
     if device is None or device.user_id != request.user.pk or not device.confirmed:
         raise Http404
+    return device
+
+
+def _used_for_this_login(request: AuthenticatedHttpRequest, device: Device) -> bool:
+    current = getattr(request.user, "otp_device", None)
+    return current is not None and current.persistent_id == device.persistent_id
+
+
+@require_http_methods(["GET", "POST"])
+@fresh_second_factor_in_portal
+@never_cache
+def remove_factor(request: AuthenticatedHttpRequest, persistent_id: str):
+    """ "Verwijderen": a page that asks to confirm and says what happens next; then remove,
+    never the last one (the account could not log in)."""
+    device = _own_device(request, persistent_id)
+    this_login = _used_for_this_login(request, device)
+    if request.method == "POST":
+        return _remove(request, device, this_login=this_login)
+    others = [
+        other
+        for other in devices_for_user(request.user, confirmed=True)
+        if other.persistent_id != device.persistent_id
+    ]
+    context = {
+        "device": device,
+        "kind": device._meta.verbose_name,
+        "others": others,
+        "this_login": this_login,
+        "tab": "overview",
+    }
+    return render(request, "myaccount/remove_factor.html", context)
+
+
+def _remove(request: AuthenticatedHttpRequest, device: Device, *, this_login: bool):
     if not token_services.device_remove(device, request=request):
-        messages.error(
-            request,
-            _("Dit is uw enige authenticatiemiddel. Voeg eerst een ander toe."),
-        )
+        messages.error(request, _("Dit is uw enige authenticatiemiddel. Voeg eerst een ander toe."))
         return redirect("myaccount:overview")
-    messages.success(request, _("Het authenticatiemiddel is verwijderd."))
-    return redirect("myaccount:overview")
+    if not this_login:
+        messages.success(request, _("Het authenticatiemiddel is verwijderd."))
+        return redirect("myaccount:overview")
+    # This session's second factor is gone: the gate asks for a code of another one, and
+    # Mijn account opens again once it is given.
+    remember_destination(request, reverse("myaccount:overview"))
+    messages.success(
+        request,
+        _(
+            "Het authenticatiemiddel is verwijderd. U logt nu opnieuw in met uw andere "
+            "authenticatiemiddel: vul de code in die het laat zien."
+        ),
+    )
+    return redirect("signin:code")
+
+
+@never_cache
+def rename_factor(request: AuthenticatedHttpRequest, persistent_id: str):
+    """ "Naam wijzigen": the name the person knows a device by; also right after adding one."""
+    device = _own_device(request, persistent_id)
+    form = DeviceNameForm(request.POST or None, initial={"name": device.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            token_services.device_rename(device, name=form.cleaned_data["name"], request=request)
+        except token_services.DeviceNameError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, _("De naam is opgeslagen."))
+            return redirect("myaccount:overview")
+    context = {"form": form, "device": device, "added": "nieuw" in request.GET, "tab": "overview"}
+    return render(request, "myaccount/rename_factor.html", context)
 
 
 @sensitive_post_parameters("old_password", "password1", "password2")
@@ -92,8 +160,10 @@ def change_password(request):
 
 
 def _added(request, device):
+    """Added: give it a name one recognises, now or later ("Niet nu")."""
     messages.success(request, _("Het authenticatiemiddel is toegevoegd."))
-    return redirect("myaccount:overview")
+    url = reverse("myaccount:rename_factor", args=[device.persistent_id])
+    return redirect(f"{url}?nieuw")
 
 
 @fresh_second_factor_in_portal

@@ -22,10 +22,14 @@ from .crypto import decrypt_seed, encrypt_seed
 
 # NIST SP 800-63B 5.2.2: no more than 100 consecutive failed attempts on one authenticator.
 LOCK_AFTER_FAILURES = 100
-# The wait after a wrong code doubles from one second (OTP_TOTP_THROTTLE_FACTOR) up to this, as
-# Keycloak's does. Unbounded, it passed a year after 26 failures: whoever knew the password could
-# keep a factor blocked for good, and the lock above (which the helpdesk lifts, and the person is
-# mailed about) was never reached. Now 100 failures take a day of trying.
+# The first wrong code costs no wait: a typo, or a code typed as it changed, is retried at once
+# and must not hear "too often" (the per-account limit in `tokens.codes` still counts it). From
+# the second failure in a row the wait doubles from one second (OTP_TOTP_THROTTLE_FACTOR) up to
+# MAX_THROTTLE_DELAY, as Keycloak's does. Unbounded, it passed a year after 26 failures: whoever
+# knew the password could keep a factor blocked for good, and the lock above (which the helpdesk
+# lifts, and the person is mailed about) was never reached. Now 100 failures take a day of
+# trying.
+FAILURES_BEFORE_WAIT = 2
 MAX_THROTTLE_DELAY = timedelta(minutes=15)
 CODE_DIGITS = 6
 CODE_PATTERN = re.compile(r"[0-9]{6}")
@@ -103,13 +107,13 @@ class TotpDeviceMixin(TimestampMixin, ThrottlingMixin, Device):
         return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
 
     def throttle_delay(self) -> timedelta:
-        """The wait after the failures so far: doubling from the factor, at most 15 minutes."""
+        """The wait after the failures so far: none after the first, then doubling from the
+        factor, at most 15 minutes."""
         failures, factor = self.throttling_failure_count, self.get_throttle_factor()
-        if failures == 0 or factor <= 0:
+        if failures < FAILURES_BEFORE_WAIT or factor <= 0:
             return timedelta(0)
-        return timedelta(
-            seconds=min(factor * 2 ** (failures - 1), MAX_THROTTLE_DELAY.total_seconds())
-        )
+        doublings = failures - FAILURES_BEFORE_WAIT
+        return timedelta(seconds=min(factor * 2**doublings, MAX_THROTTLE_DELAY.total_seconds()))
 
     def verify_is_allowed(self):
         """Refuse outright after too many failures; otherwise wait `throttle_delay` after the

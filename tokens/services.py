@@ -6,6 +6,7 @@ use. None of them returns, logs or audits a seed or a code.
 
 import base64
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +60,18 @@ REFUSAL_MESSAGES = {
         "nieuwe code."
     ),
     "locked": _(
+# A wait this short is said in seconds ("Wacht nog 4 seconden"), a longer one as a time of day.
+SHORT_WAIT_SECONDS = 90
+
+
+def _short_wait_message(seconds: int) -> str:
+    return ngettext(
+        "U heeft te vaak een onjuiste code ingevuld. Wacht nog %(n)d seconde en probeer het "
+        "dan opnieuw, met een nieuwe code.",
+        "U heeft te vaak een onjuiste code ingevuld. Wacht nog %(n)d seconden en probeer het "
+        "dan opnieuw, met een nieuwe code.",
+        seconds,
+    ) % {"n": seconds}
         "Dit authenticatiemiddel is geblokkeerd na te veel onjuiste codes. Neem contact op met "
         "de servicedesk om het te laten deblokkeren."
     ),
@@ -72,6 +85,9 @@ class Refusal:
     reason: str
     until: datetime | None = None
 
+        seconds = math.ceil((self.until - timezone.now()).total_seconds())
+        if seconds < SHORT_WAIT_SECONDS:
+            return _short_wait_message(max(seconds, 1))
     @property
     def message(self) -> str:
         if self.until is None:
@@ -168,10 +184,62 @@ def device_remove(
         others = _confirmed_devices(user, excluding=device)
         if device.confirmed and not others and not last_factor_allowed:
             return False
-        facts = _device_facts(device)
+        facts = {**_device_facts(device), "name": device.name}
         device.delete()
         audit.record("device.removed", request=request, subject=user, **facts)
         if device.confirmed and not others:
+class DeviceNameError(ValueError):
+    """A name the person cannot give: empty, too long, or one of their other devices has it."""
+
+
+DEVICE_NAME_MAX_LENGTH = 64  # django-otp's Device.name
+
+
+def device_rename(device: TotpDeviceMixin, *, name: str, request=None) -> None:
+    """Give a factor the name its holder knows it by ("iPhone van Anna"); audited.
+
+    Names are unique per person, so two apps never look alike in Mijn account or at the code
+    step, and removing one can never be mistaken for the other.
+    """
+    name = " ".join(name.split())
+    if not name or len(name) > DEVICE_NAME_MAX_LENGTH:
+        raise DeviceNameError("length")
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=device.user_id).exists()
+        if name in _device_names(device.user, excluding=device):
+            raise DeviceNameError("taken")
+        old_name = device.name
+        if name == old_name:
+            return
+        type(device).objects.filter(pk=device.pk).update(name=name)
+        device.name = name
+        audit.record(
+            "device.renamed",
+            request=request,
+            subject=device.user,
+            old_name=old_name,
+            name=name,
+            **_device_facts(device),
+        )
+
+
+def _device_names(user, *, excluding=None) -> set[str]:
+    return {
+        other.name
+        for other in devices_for_user(user, confirmed=None)
+        if excluding is None or other.persistent_id != excluding.persistent_id
+    }
+
+
+def _unused_name(user, base: str) -> str:
+    """ "Authenticator-app", or "Authenticator-app 2" when the person has one already."""
+    taken = _device_names(user)
+    number = 1
+    while (name := base if number == 1 else f"{base} {number}") in taken:
+        number += 1
+    return name
+
+
             _withdraw_verification(user, request=request)
     return True
 
@@ -239,7 +307,7 @@ def app_device_start(user, *, request=None) -> AppDevice:
     device = AppDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         device = AppDevice.objects.create(
-            user=user, name=gettext("Authenticator-app"), confirmed=False
+            user=user, name=_unused_name(user, gettext("Authenticator-app")), confirmed=False
         )
         audit.record("device.enrolled", request=request, subject=user, **_device_facts(device))
     return device

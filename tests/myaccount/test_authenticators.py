@@ -30,7 +30,7 @@ def test_adding_an_app_right_after_login_needs_no_extra_code(client, person):
     assert "Terug naar Mijn account" in page
     new = AppDevice.objects.get(user=person, confirmed=False)
     response = client.post("/mijn-account/app/", {"code": device_code(new)})
-    assert response["Location"] == "/mijn-account/"
+    assert response["Location"] == f"/mijn-account/naam/{new.persistent_id}/?nieuw"
     new.refresh_from_db()
     assert new.confirmed
     assert AppDevice.objects.filter(user=person, confirmed=True).count() == 2

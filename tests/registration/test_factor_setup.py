@@ -140,12 +140,13 @@ def test_a_code_that_is_not_six_digits_is_refused_without_counting_a_failure(
     assert AppDevice.objects.get(user=registered_client.user).throttling_failure_count == 0
 
 
-def test_a_quick_second_try_after_a_wrong_code_is_throttled(clock, registered_client):
+def test_a_quick_third_try_after_two_wrong_codes_is_throttled(clock, registered_client):
     registered_client.get(APP)
     code = app_code(registered_client)
-    registered_client.post(APP, {"code": f"{(int(code) + 1) % 1_000_000:06d}"})
+    for wrong in (1, 2):
+        registered_client.post(APP, {"code": f"{(int(code) + wrong) % 1_000_000:06d}"})
     page = registered_client.post(APP, {"code": code})
-    assert "U heeft te vaak een onjuiste code ingevuld." in text(page)
+    assert "U heeft te vaak een onjuiste code ingevuld. Wacht nog 1 seconde" in text(page)
     clock.shift(1)
     assert registered_client.post(APP, {"code": code})["Location"] == DONE
 

@@ -303,15 +303,16 @@ def test_mijn_account_adds_an_app_and_uploads_and_links_a_token(client, person, 
     assert "App instellen" in client.get("/mijn-account/app/").content.decode()
     new = AppDevice.objects.get(user=person, confirmed=False)
     answer = client.post("/mijn-account/app/", {"code": device_code(new)})
-    assert answer["Location"] == "/mijn-account/"
+    assert answer["Location"] == f"/mijn-account/naam/{new.persistent_id}/?nieuw"
     assert "Het authenticatiemiddel is toegevoegd." in page_after(answer)
     upload, seeds = csv_upload("4000000501")
     answer = client.post("/mijn-account/token/uploaden/", {"csv_file": upload})
     assert answer["Location"] == "/mijn-account/token/"
     code = code_for(seeds["4000000501"])
     answer = client.post("/mijn-account/token/", {"serial": "4000000501", "code": code})
-    assert answer["Location"] == "/mijn-account/"
-    assert HardwareTokenDevice.objects.get(user=person).hardware_token.serial == "4000000501"
+    token = HardwareTokenDevice.objects.get(user=person)
+    assert answer["Location"] == f"/mijn-account/naam/{token.persistent_id}/?nieuw"
+    assert token.hardware_token.serial == "4000000501"
     assert AzureCsvImport.objects.get().source == AzureCsvImport.Source.MYACCOUNT
 
 

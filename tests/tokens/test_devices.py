@@ -77,7 +77,14 @@ def test_a_code_that_is_not_six_digits_is_a_failure(clock, device):
     assert device.throttling_failure_count == 1
 
 
-def test_a_second_try_right_after_a_failure_is_refused_with_the_throttle_reason(clock, device):
+def test_a_try_right_after_one_failure_is_checked(clock, device):
+    assert not device.verify_token(wrong_code(device))
+    assert device.verify_is_allowed()[0]
+    assert device.verify_token(device_code(device))
+
+
+def test_a_third_try_right_after_two_failures_is_refused_with_the_throttle_reason(clock, device):
+    assert not device.verify_token(wrong_code(device))
     assert not device.verify_token(wrong_code(device))
     allowed, info = device.verify_is_allowed()
     assert not allowed
@@ -93,8 +100,8 @@ def test_the_throttle_delay_doubles_with_each_failure(clock, device):
     for _ in range(3):
         assert not device.verify_token(wrong)
         clock.shift(60)
-    assert not device.verify_token(wrong)  # the fourth failure: wait 8 seconds
-    clock.shift(7)
+    assert not device.verify_token(wrong)  # the fourth failure: wait 4 seconds
+    clock.shift(3)
     assert not device.verify_is_allowed()[0]
     clock.shift(1)
     assert device.verify_is_allowed()[0]

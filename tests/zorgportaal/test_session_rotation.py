@@ -115,13 +115,13 @@ def test_removing_the_factor_the_session_logged_in_with_asks_for_a_code_on_a_new
     second = AppDevice.objects.create(user=person, name="Tweede app", confirmed=True)
     log_in(client, person)
     response = client.post(f"/mijn-account/verwijderen/{person.app.persistent_id}/")
-    assert response["Location"] == "/mijn-account/"
+    assert response["Location"] == "/inloggen/code/"
     before = key_of(client)
     assert client.get("/mijn-account/")["Location"] == "/inloggen/code/"
     assert key_of(client) != before
     assert_not_logged_in_with(before)
     code = {"device": second.persistent_id, "code": device_code(second)}
-    assert client.post("/inloggen/code/", code)["Location"] == "/portaal/"
+    assert client.post("/inloggen/code/", code)["Location"] == "/mijn-account/"
 
 
 def test_a_helpdesk_reset_leaves_the_old_key_nothing_to_log_in_with(client, person, agent):
