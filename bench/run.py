@@ -754,7 +754,11 @@ def enrolment_browser(port, user) -> Browser:
 
 
 def bench_app_page(port, args, browser) -> Row:
-    from tokens import services
+    """The app page ("App instellen") against the step before it: at most twice its time."""
+    import qrcode
+    from qrcode.image.svg import SvgPathFillImage
+
+    from tokens import qr, services
     from tokens.models import AppDevice
 
     headers = {"Cookie": browser.cookie_header()}
@@ -772,18 +776,31 @@ def bench_app_page(port, args, browser) -> Row:
     )
     device = AppDevice.objects.filter(confirmed=False).select_related("user").last()
     uri = services.otpauth_uri(device)
-    started = time.perf_counter()
-    for _ in range(50):
-        services.qr_svg(uri)
-    qr_ms = (time.perf_counter() - started) * 1000 / 50
+
+    def per_call_ms(draw, times):
+        started = time.perf_counter()
+        for _ in range(times):
+            draw(uri)
+        return (time.perf_counter() - started) * 1000 / times
+
+    qr_ms = per_call_ms(qr.qr_svg, 200)
+    factory_ms = per_call_ms(
+        lambda data: qrcode.make(data, image_factory=SvgPathFillImage).to_string(), 10
+    )
     return Row(
         "app enrolment page with QR code",
         checked(ours, "app page").mean_ms,
         checked(base, "choose factor page").mean_ms,
         "ms/render",
         "the step before it ('Authenticatiemiddel kiezen'), same session",
+        goal=0.5,
         higher_is_better=False,
-        note=f"one request at a time; drawing the QR code alone takes {qr_ms:.1f} ms",
+        note=f"goal: at most 2x the step before it; one request at a time; drawing the QR code "
+        f"takes {qr_ms:.2f} ms (qrcode's make() and SVG image factory: {factory_ms:.1f} ms)",
+        profile=[
+            ("app page", "/registreren/app/", headers),
+            ("choose factor page", "/registreren/authenticatiemiddel/", headers),
+        ],
         ours_cpu_ms=ours.cpu_ms,
         baseline_cpu_ms=base.cpu_ms,
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
-from . import services
+from . import qr, services
 from .forms import AppConfirmForm, AzureCsvUploadForm, TokenLinkForm
 
 
@@ -26,7 +26,7 @@ def app_setup_page(request, *, bound):
     uri = services.otpauth_uri(device)
     context = {
         "form": form,
-        "qr_svg": services.qr_svg(uri),
+        "qr_svg": qr.qr_svg(uri),
         "otpauth_uri": uri,
         "secret": services.secret_for_typing(device),
         "issuer": settings.OTP_TOTP_ISSUER,

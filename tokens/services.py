@@ -11,21 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
-from xml.etree import ElementTree
 
-import qrcode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from django_otp import devices_for_user
-from qrcode.image.svg import SvgPathFillImage
 
 from accounts.models import new_security_stamp, normalize_email
 from zorgportaal import audit, emails, sessions, throttle
@@ -60,6 +56,10 @@ REFUSAL_MESSAGES = {
         "nieuwe code."
     ),
     "locked": _(
+        "Dit authenticatiemiddel is geblokkeerd na te veel onjuiste codes. Neem contact op met "
+        "de servicedesk om het te laten deblokkeren."
+    ),
+}
 # A wait this short is said in seconds ("Wacht nog 4 seconden"), a longer one as a time of day.
 SHORT_WAIT_SECONDS = 90
 
@@ -72,10 +72,6 @@ def _short_wait_message(seconds: int) -> str:
         "dan opnieuw, met een nieuwe code.",
         seconds,
     ) % {"n": seconds}
-        "Dit authenticatiemiddel is geblokkeerd na te veel onjuiste codes. Neem contact op met "
-        "de servicedesk om het te laten deblokkeren."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -85,13 +81,13 @@ class Refusal:
     reason: str
     until: datetime | None = None
 
-        seconds = math.ceil((self.until - timezone.now()).total_seconds())
-        if seconds < SHORT_WAIT_SECONDS:
-            return _short_wait_message(max(seconds, 1))
     @property
     def message(self) -> str:
         if self.until is None:
             return str(REFUSAL_MESSAGES[self.reason])
+        seconds = math.ceil((self.until - timezone.now()).total_seconds())
+        if seconds < SHORT_WAIT_SECONDS:
+            return _short_wait_message(max(seconds, 1))
         moment = timezone.localtime(self.until)
         shown = (
             f"{moment:%H:%M:%S}"
@@ -188,6 +184,10 @@ def device_remove(
         device.delete()
         audit.record("device.removed", request=request, subject=user, **facts)
         if device.confirmed and not others:
+            _withdraw_verification(user, request=request)
+    return True
+
+
 class DeviceNameError(ValueError):
     """A name the person cannot give: empty, too long, or one of their other devices has it."""
 
@@ -238,10 +238,6 @@ def _unused_name(user, base: str) -> str:
     while (name := base if number == 1 else f"{base} {number}") in taken:
         number += 1
     return name
-
-
-            _withdraw_verification(user, request=request)
-    return True
 
 
 def _confirmed_devices(user, *, excluding) -> list:
@@ -305,7 +301,9 @@ def app_device_start(user, *, request=None) -> AppDevice:
     Reusing it keeps the QR code the same after a wrong code, so the person's app stays right.
     """
     device = AppDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
+    if device is not None:
+        device.user = user  # the QR code names the person: no second query for who that is
+    else:
         device = AppDevice.objects.create(
             user=user, name=_unused_name(user, gettext("Authenticator-app")), confirmed=False
         )
@@ -350,23 +348,6 @@ def otpauth_uri(device: AppDevice) -> str:
         "period": APP_STEP_SECONDS,
     }
     return f"otpauth://totp/{label}?{urlencode(params, quote_via=quote)}"
-
-
-@sensitive_variables("uri")
-def qr_svg(uri: str) -> SafeString:
-    """The URI as an inline SVG QR code with a title for screen readers; drawn here, not fetched.
-
-    Safe to insert in a page: ElementTree escapes every text, and the URI is only drawn.
-    """
-    image = qrcode.make(uri, image_factory=SvgPathFillImage, box_size=10, border=4)
-    svg = image.get_image()
-    svg.set("class", "qr-code")
-    svg.set("role", "img")
-    svg.set("aria-labelledby", "qr-code-title")
-    title = ElementTree.Element("title", id="qr-code-title")
-    title.text = gettext("QR-code om uw account toe te voegen aan uw authenticator-app")
-    svg.insert(0, title)
-    return mark_safe(ElementTree.tostring(svg, encoding="unicode"))  # noqa: S308  # nosec B308, B703
 
 
 # Hardware tokens
