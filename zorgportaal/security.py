@@ -42,7 +42,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 def error_page(template: str, status: int, *, headers: dict | None = None) -> HttpResponse:
     """A standalone page (no request context, so no session or database is touched)."""
-    body = loader.get_template(template).render({})
+    body = loader.get_template(template).render({"site_name": settings.SITE_NAME})
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     for name, value in (headers or {}).items():
         response[name] = value

@@ -6,6 +6,7 @@ Every variable is documented in README.md ("Configuration").
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -35,6 +36,14 @@ def envint(name: str, default: int) -> int:
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def envmatch(name: str, pattern: str, what: str) -> str:
+    """Read an optional value that must have a given form (a link in every page must work)."""
+    value = env(name).strip()
+    if value and not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}")
+    return value
 
 
 # The web server refuses to start with this key when DEBUG is false (see wsgi.py).
@@ -104,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "zorgportaal.site.site",  # site_name, helpdesk_contact
             ],
         },
     },
@@ -206,6 +216,20 @@ HELPDESK_OPENING_HOURS = env("HELPDESK_OPENING_HOURS", "mon-fri 08:30-17:00")
 HELPDESK_HOLIDAYS = env("HELPDESK_HOLIDAYS", "NL")
 VERIFICATION_CODE_VALID_HOURS = envint("VERIFICATION_CODE_VALID_HOURS", 24)
 VERIFICATION_RETENTION_DAYS = envint("VERIFICATION_RETENTION_DAYS", 90)
+# The environment's name in titles, the header, buttons and mails ("ZorgPortaal Acceptatie").
+SITE_NAME = env("SITE_NAME").strip() or "ZorgPortaal"  # emails.DEFAULT_SITE_NAME
+# How a person reaches the helpdesk ("Vragen? We helpen graag!"; zorgportaal/site.py). None
+# set: the box says to contact one's own organisation. A phone number without a country code
+# is Dutch.
+HELPDESK_PHONE = envmatch("HELPDESK_PHONE", r"\+?[0-9][0-9 ()./-]{1,30}", "a phone number")
+HELPDESK_EMAIL = envmatch(
+    "HELPDESK_EMAIL", r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", "an e-mail address"
+)
+HELPDESK_URL = envmatch("HELPDESK_URL", r"https?://[^\s<>\"]+", "an http(s):// URL")
+# "Token instellen" (manual 2.4.2): where to buy a supported TOTP token, and the link's text
+# (default: the shop's host name). No shop: the page says to ask one's organisation.
+TOKEN_SHOP_URL = envmatch("TOKEN_SHOP_URL", r"https?://[^\s<>\"]+", "an http(s):// URL")
+TOKEN_SHOP_TEXT = env("TOKEN_SHOP_TEXT").strip() or urlsplit(TOKEN_SHOP_URL).hostname or ""
 # What one helpdesk agent may check, counted on the audit trail (SECURITY.md: guessing codes).
 VERIFICATION_AGENT_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_CHECKS_PER_HOUR", 30)
 VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR", 10)

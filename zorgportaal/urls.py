@@ -4,12 +4,13 @@ from django.views.i18n import set_language
 
 from zorgportaal.journey import ALL_STAGES, stages
 
-from . import health
+from . import health, site
 
 # One flow, one urls.py: each serves its own prefix ("" and /inloggen/, /registreren/, …).
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),  # load balancer probe, no session
     path("healthz/details", health.healthz_details, name="healthz_details"),  # monitoring
+    path("favicon.ico", site.favicon),  # browsers ask for it on their own
     path("", include("signin.urls")),  # /, /inloggen/, /uitloggen/, /wachtwoord-vergeten/
     path("", include("registration.urls")),  # /uitnodiging/, /registreren/
     path("", include("myaccount.urls")),  # /mijn-account/
