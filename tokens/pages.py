@@ -59,7 +59,12 @@ def report_import(request, csv_import) -> None:
 
 def _token_page(request, *, source, link_form=None, upload=None):
     link_form = link_form or TokenLinkForm(user=request.user, request=request)
-    context = {"form": link_form, "upload_form": upload or upload_form(request, source)}
+    context = {
+        "form": link_form,
+        "upload_form": upload or upload_form(request, source),
+        "token_shop_url": settings.TOKEN_SHOP_URL,  # "Token bestellen" (manual 2.4.2)
+        "token_shop_text": settings.TOKEN_SHOP_TEXT,
+    }
     return render(request, "tokens/token_setup.html", context)
 
 
