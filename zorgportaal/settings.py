@@ -214,8 +214,6 @@ OTP_SEED_KEY = env("OTP_SEED_KEY")
 OTP_SEED_KEY_FALLBACKS = envlist("OTP_SEED_KEY_FALLBACKS", "")
 HELPDESK_OPENING_HOURS = env("HELPDESK_OPENING_HOURS", "mon-fri 08:30-17:00")
 HELPDESK_HOLIDAYS = env("HELPDESK_HOLIDAYS", "NL")
-VERIFICATION_CODE_VALID_HOURS = envint("VERIFICATION_CODE_VALID_HOURS", 24)
-VERIFICATION_RETENTION_DAYS = envint("VERIFICATION_RETENTION_DAYS", 90)
 # The environment's name in titles, the header, buttons and mails ("ZorgPortaal Acceptatie").
 SITE_NAME = env("SITE_NAME").strip() or "ZorgPortaal"  # emails.DEFAULT_SITE_NAME
 # How a person reaches the helpdesk ("Vragen? We helpen graag!"; zorgportaal/site.py). None
@@ -230,6 +228,8 @@ HELPDESK_URL = envmatch("HELPDESK_URL", r"https?://[^\s<>\"]+", "an http(s):// U
 # (default: the shop's host name). No shop: the page says to ask one's organisation.
 TOKEN_SHOP_URL = envmatch("TOKEN_SHOP_URL", r"https?://[^\s<>\"]+", "an http(s):// URL")
 TOKEN_SHOP_TEXT = env("TOKEN_SHOP_TEXT").strip() or urlsplit(TOKEN_SHOP_URL).hostname or ""
+VERIFICATION_CODE_VALID_HOURS = envint("VERIFICATION_CODE_VALID_HOURS", 24)
+VERIFICATION_RETENTION_DAYS = envint("VERIFICATION_RETENTION_DAYS", 90)
 # What one helpdesk agent may check, counted on the audit trail (SECURITY.md: guessing codes).
 VERIFICATION_AGENT_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_CHECKS_PER_HOUR", 30)
 VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR", 10)
