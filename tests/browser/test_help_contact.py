@@ -1,6 +1,6 @@
 """Reaching the helpdesk in a real browser, on a desktop and a phone: the help box's tel:,
 mailto: and help-page links, the verification page's "Belt u liever?" and the closed chat's
-tips and the favicon."""
+tips, the favicon and the admin's Dutch multi-select widget."""
 
 import re
 from datetime import timedelta
@@ -112,3 +112,13 @@ def test_the_browser_finds_the_icon_and_favicon_ico(page):
     answer = page.request.get("/favicon.ico")
     assert answer.ok and answer.headers["content-type"].startswith("image/svg+xml")
 
+
+def test_the_admins_multi_select_widget_is_dutch(page, administrator):
+    log_in(page, administrator)
+    page.goto(f"/admin/accounts/user/{administrator.pk}/change/")
+    choose_all = page.locator("#id_user_permissions_add_all")
+    expect(choose_all).to_have_text(re.compile(r"^Alle .+ kiezen$"))
+    expect(page.locator("#id_user_permissions_remove_all")).to_have_text(
+        re.compile(r"^Alle .+ verwijderen$")
+    )
+    expect(page.get_by_text(re.compile("Choose all|Remove all"))).to_have_count(0)
