@@ -42,8 +42,8 @@ def test_invite_sends_one_mail_per_new_address(run, organisation, role, serviced
         servicedesk.email,
     )
     assert sorted(m.to[0] for m in mail.outbox) == ["een@example.org", "twee@example.org"]
-    assert "duplicate in the list: een@example.org" in output
-    assert "2 invitation(s) sent" in output
+    assert "Dubbel in de lijst, één keer uitgenodigd: een@example.org" in output
+    assert "2 uitnodigingen verstuurd." in output
     assert set(Invitation.objects.values_list("invited_by", flat=True)) == {servicedesk.pk}
 
 
@@ -62,7 +62,7 @@ def test_invite_reads_a_list_from_stdin(run, organisation, role):
 
 
 def test_invite_names_an_unknown_organisation_and_the_known_ones(run, organisation, role):
-    with pytest.raises(CommandError, match=r"Unknown organisation 'Onbekend'.*De Linde"):
+    with pytest.raises(CommandError, match=r"Onbekende organisatie 'Onbekend'.*De Linde"):
         run("invite", "a@example.org", "--organisation", "Onbekend", "--role", role.name)
     assert not Invitation.objects.exists()
 
@@ -75,7 +75,7 @@ def test_invite_can_create_a_missing_organisation_and_role(run, db):
 
 
 def test_invite_fails_on_invalid_addresses_but_invites_the_rest(run, organisation, role):
-    with pytest.raises(CommandError, match="1 invalid"):
+    with pytest.raises(CommandError, match="1 ongeldig adres; de andere zijn uitgenodigd"):
         run(
             "invite",
             "goed@example.org",

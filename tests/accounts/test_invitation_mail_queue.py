@@ -139,7 +139,7 @@ def test_the_invite_command_says_queued_in_worker_mode(worker_mode, organisation
         "invite", "a@delinde.example", "--organisation", organisation.name, "--role", role.name,
         stdout=out,
     )  # fmt: skip
-    assert "1 invitation(s) queued for the mail worker" in out.getvalue()
+    assert "1 uitnodiging klaargezet voor de mailworker." in out.getvalue()
     assert mail.outbox == []
 
 

@@ -402,7 +402,7 @@ def test_invite_file_reads_a_csv_file_with_names(linde, tmp_path):
     path = tmp_path / "namen.csv"
     path.write_bytes(b"\xef\xbb\xbfvoornaam;achternaam;e-mailadres\nAnna;de Vries;anna@x.nl\n")
     output = run_invite("--file", str(path))
-    assert "invited: anna@x.nl" in output
+    assert "Uitgenodigd: anna@x.nl" in output
     invitation = Invitation.objects.get()
     assert (invitation.first_name, invitation.last_name) == ("Anna", "de Vries")
 
