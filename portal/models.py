@@ -1,9 +1,13 @@
 """The services behind the portal: the tiles under "Diensten" on the dashboard."""
 
+import functools
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,6 +43,8 @@ class Service(models.Model):
         "accounts.Role", verbose_name=_("rollen"), blank=True, help_text=_("Leeg: voor iedereen.")
     )
     order = models.PositiveIntegerField(_("volgorde"), default=0)
+    # A new value whenever `organisations` or `roles` change (audience_changed, below).
+    audience_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     # Single sign-on (sso/): the service as an OpenID Connect client of ZorgPortaal.
     application = models.OneToOneField(
@@ -85,6 +91,14 @@ class Service(models.Model):
     def __str__(self):
         return self.name
 
+    def visible_to(self, user) -> bool:
+        """ServiceQuerySet.visible_to for one service already loaded, without a query: its
+        organisations and roles are read once per process and audience version."""
+        organisations, roles = service_audience(self.pk, self.audience_version)
+        return (not organisations or user.organisation_id in organisations) and (
+            not roles or user.role_id in roles
+        )
+
     @property
     def tile_url(self) -> str:
         """Where the tile goes: straight into the service through single sign-on (OpenID
@@ -94,3 +108,29 @@ class Service(models.Model):
         query = urlencode({"iss": settings.OIDC_ISSUER, "target_link_uri": self.url})
         separator = "&" if "?" in self.initiate_login_uri else "?"
         return f"{self.initiate_login_uri}{separator}{query}"
+
+
+@functools.lru_cache(maxsize=1024)
+def service_audience(service_id: int, version: uuid.UUID) -> tuple[frozenset, frozenset]:
+    """Who may see a service, as it was at this version (a new version is a new key, so the
+    cache is never stale; a new service has a version of its own)."""
+    links = Service.objects.filter(pk=service_id)
+    return (
+        frozenset(links.exclude(organisations=None).values_list("organisations", flat=True)),
+        frozenset(links.exclude(roles=None).values_list("roles", flat=True)),
+    )
+
+
+@receiver(m2m_changed, sender=Service.organisations.through)
+@receiver(m2m_changed, sender=Service.roles.through)
+def audience_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A service's organisations or roles changed, from either side: a new audience version
+    (an organisation or role cleared of all its services renews every service's)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    services = Service.objects.all()
+    if not reverse:
+        services = services.filter(pk=instance.pk)
+    elif action != "post_clear":
+        services = services.filter(pk__in=pk_set)
+    services.update(audience_version=uuid.uuid4())

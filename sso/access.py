@@ -1,30 +1,21 @@
 """Who may sign in to which service, and with what: the rules the authorization view applies."""
 
-from django.db.models import Exists, OuterRef
 from oauth2_provider.models import get_application_model
 
-from portal.models import Service
 from zorgportaal import audit
 
 from .models import Consent, SignIn
 
 
-def application(client_id: str, user):
-    """The registered client (validated by django-oauth-toolkit before) with its service and
-    whether this person may use it, in one query: every authorization asks both."""
-    visible = Service.objects.visible_to(user).filter(pk=OuterRef("service"))
-    return (
-        get_application_model()
-        .objects.select_related("service")
-        .annotate(allowed_to_user=Exists(visible))
-        .get(client_id=client_id)
-    )
+def application(client_id: str):
+    """The registered client (validated by django-oauth-toolkit before) with its service."""
+    return get_application_model().objects.select_related("service").get(client_id=client_id)
 
 
-def service_allowed(application) -> bool:
-    """A client is a service on the dashboard, for everyone or the person's organisation and
-    role (as `application` looked it up for them)."""
-    return application.allowed_to_user
+def service_allowed(user, application) -> bool:
+    """A client is a service on the dashboard, for everyone or this organisation and role."""
+    service = getattr(application, "service", None)
+    return service is not None and service.visible_to(user)
 
 
 def consent_needed(user, application, scopes) -> bool:

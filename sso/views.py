@@ -60,7 +60,7 @@ class AuthorizeView(oauth_views.AuthorizationView):
                 return self._error(oidc_errors.LoginRequired, credentials, application)
             remember_destination(request, request.get_full_path())
             return redirect(STAGE_HOME[request.journey_stage])
-        if not access.service_allowed(application):
+        if not access.service_allowed(request.user, application):
             if "none" in prompt:
                 return self._error(oauth_errors.AccessDeniedError, credentials, application)
             return self._refused_service(credentials, application)
@@ -83,7 +83,7 @@ class AuthorizeView(oauth_views.AuthorizationView):
     def form_valid(self, form):
         application = self._application(form.cleaned_data["client_id"])
         user = self.request.user
-        if not access.service_allowed(application):
+        if not access.service_allowed(user, application):
             return self._refused_service(form.cleaned_data, application)
         if form.cleaned_data.get("allow"):
             Consent.remember(user, application, form.cleaned_data["scope"].split())
@@ -93,8 +93,10 @@ class AuthorizeView(oauth_views.AuthorizationView):
         return super().form_valid(form)
 
     def create_authorization_response(self, request, scopes, credentials, allow):
-        """Every code carries the login it came from (sso.validators)."""
+        """Every code carries the login it came from (sso.validators); the client looked up
+        for this request is the library's too, so it need not look it up again."""
         if allow:
+            credentials["client"] = self._application(credentials["client_id"])
             credentials["sign_in_login"] = sessions.current_login(request)
             credentials["sign_in_methods"] = access.authentication_methods(request.user)
         response = super().create_authorization_response(request, scopes, credentials, allow)
@@ -104,11 +106,10 @@ class AuthorizeView(oauth_views.AuthorizationView):
         return response
 
     def _application(self, client_id: str):
-        """The client with its service and whether the person may use it, looked up once per
-        request (every code needs it twice)."""
+        """The client with its service, looked up once per request (every code needs it twice)."""
         known = getattr(self, "_client", None)
         if known is None or known.client_id != client_id:
-            self._client = known = access.application(client_id, self.request.user)
+            self._client = known = access.application(client_id)
         return known
 
     def error_response(self, error, application, **kwargs):
