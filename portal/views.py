@@ -4,6 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from portal.models import Service
+from portal.notifications import LIMIT, notifications_read
+from zorgportaal import helpdesk_hours
 from zorgportaal.http import AuthenticatedHttpRequest
 
 
@@ -19,10 +21,21 @@ def dashboard(request: AuthenticatedHttpRequest):
 
 
 @never_cache
-def notifications(request):
-    return render(request, "portal/notifications.html")
+def notifications(request: AuthenticatedHttpRequest):
+    """ "Notificaties": the person's own security activity, newest first; now all seen."""
+    items = notifications_read(request)
+    context = {
+        "notifications": items,
+        "any_new": any(item.new for item in items),
+        "limit": LIMIT,
+        "new_notifications": 0,  # just seen: the top bar need not count them again
+    }
+    return render(request, "portal/notifications.html", context)
 
 
 @never_cache
-def documentation(request):
-    return render(request, "portal/documentation.html")
+def documentation(request: AuthenticatedHttpRequest):
+    """ "Documentatie": the help the pages give, in one place, with the opening hours."""
+    return render(
+        request, "portal/documentation.html", {"hours_sentence": helpdesk_hours.describe()}
+    )
