@@ -26,7 +26,7 @@ from tokens.services import device_list
 from verification import chat, services
 from verification.forms import MessageForm
 from verification.models import HELPDESK_PERMISSION, Conversation, Message, VerificationCode
-from verification.opening_hours import OpeningHours
+from verification.opening_hours import OpeningHours, format_next_opening
 from zorgportaal import throttle
 
 from . import agents
@@ -60,11 +60,20 @@ def helpdesk_required(view):
 @require_GET
 @never_cache
 def queue(request):
-    """Waiting chats, oldest first with their waiting time, and the agent's own open chats."""
+    """Waiting chats, oldest first with their waiting time, and the agent's own open chats.
+
+    Chats still waiting when the helpdesk closed are closed first, as the person is told."""
     now, served = timezone.now(), agents.conversations_served_by(request.user)
-    waiting = list(
-        served.waiting().select_related("person__organisation").order_by("created_at", "pk")
-    )
+    hours = OpeningHours.from_settings()
+    next_opening = hours.next_opening(now)
+    estimate = services.wait_estimate(now=now)
+    waiting = [
+        conversation
+        for conversation in served.waiting()
+        .select_related("person__organisation")
+        .order_by("created_at", "pk")
+        if not services.conversation_close_if_closing_passed(conversation=conversation, now=now)
+    ]
     mine = list(
         served.open()
         .filter(taken_by=request.user)
@@ -77,7 +86,9 @@ def queue(request):
         "mine": mine,
         # Asked only when both lists are empty, as they always are for an agent serving nobody.
         "serves_nobody": not (waiting or mine) and agents.serves_nobody(request.user),
-        "chat_open": OpeningHours.from_settings().is_open(now),
+        "chat_open": hours.is_open(now),
+        "next_opening": format_next_opening(next_opening, now) if next_opening else "",
+        "wait_minutes": None if estimate is None else round(estimate.total_seconds() / 60),
         "tab": "queue",
     }
     return render(request, "helpdesk/queue.html", context)

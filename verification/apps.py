@@ -8,9 +8,12 @@ class VerificationConfig(AppConfig):
 
     def ready(self):
         """Register the system checks, so a bad opening-hours setting is reported at start,
-        and the opening hours' sentence for pages below this app (the portal's Documentatie)."""
+        the opening hours' sentence for pages below this app (the portal's Documentatie), and
+        the worker's round that closes the chats still waiting at closing time."""
         from verification import checks  # noqa: F401
         from verification.opening_hours import OpeningHours
-        from zorgportaal import helpdesk_hours
+        from verification.services import conversations_close_at_closing
+        from zorgportaal import helpdesk_hours, outbox
 
         helpdesk_hours.register(lambda: OpeningHours.from_settings().describe())
+        outbox.register("chat(s) closed at closing time", conversations_close_at_closing)

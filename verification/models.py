@@ -12,12 +12,15 @@ chats (`purge_verification_data`).
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from . import versions
+from .opening_hours import OpeningHours, format_next_opening
 
 CODE_DIGITS = 4
 MESSAGE_MAX_LENGTH = 2000
@@ -159,6 +162,7 @@ class Message(models.Model):
         CODE_REPLACED = "code_replaced", _("code vervangen")
         VERIFIED = "verified", _("account geverifieerd")
         CLOSED = "closed", _("gesprek gesloten")
+        CLOSING_TIME = "closing_time", _("gesloten bij sluitingstijd")
 
     conversation = models.ForeignKey(
         Conversation,
@@ -202,6 +206,10 @@ class Message(models.Model):
         super().save(*args, **kwargs)
         if adding:
             Conversation.objects.filter(pk=self.conversation_id).update(last_message_id=self.pk)
+            # Every change of a chat writes a line, and every change of the queue (taken,
+            # closed) a system line: the pollers' stamps go once it has committed.
+            conversation_id, queue = self.conversation_id, self.kind == self.Kind.SYSTEM
+            transaction.on_commit(lambda: versions.changed(conversation_id, queue=queue))
 
     def event_text(self, viewer: str) -> str:
         """What this system line says, in the reader's language: to the person (`viewer`
@@ -214,7 +222,15 @@ class Message(models.Model):
             name = name or gettext("het systeem")
             texts = EVENT_TEXTS_FOR_AGENTS
         text = texts.get(self.event)
+        if self.event == self.Event.CLOSING_TIME:
+            return str(text) % {"when": self._next_opening()}
         return str(text) % {"name": name} if text else ""
+
+    def _next_opening(self) -> str:
+        """When the helpdesk opens again, as said at the moment of this line."""
+        hours = OpeningHours.from_settings()
+        moment = hours.next_opening(self.created_at)
+        return format_next_opening(moment, self.created_at) if moment else "?"
 
     def author_label(self, viewer: str, reader_id: int | None) -> str:
         """Who wrote this line, as its reader sees it: "U" for their own lines; to the person
@@ -241,6 +257,10 @@ EVENT_TEXTS_FOR_THE_PERSON = {
     ),
     Message.Event.VERIFIED: _("Uw account is geverifieerd. U gaat nu verder naar ZorgPortaal."),
     Message.Event.CLOSED: _("De helpdesk heeft het gesprek beëindigd."),
+    Message.Event.CLOSING_TIME: _(
+        "De helpdesk is nu gesloten en heeft uw chat daarom beëindigd. We zijn weer "
+        "bereikbaar: %(when)s. Start dan een nieuwe chat."
+    ),
 }
 EVENT_TEXTS_FOR_AGENTS = {
     Message.Event.TAKEN: _("Overgenomen door %(name)s."),
@@ -250,4 +270,7 @@ EVENT_TEXTS_FOR_AGENTS = {
     ),
     Message.Event.VERIFIED: _("Geverifieerd door %(name)s."),
     Message.Event.CLOSED: _("Gesloten door %(name)s."),
+    Message.Event.CLOSING_TIME: _(
+        "Gesloten bij sluitingstijd: de persoon wachtte nog. Weer open: %(when)s."
+    ),
 }

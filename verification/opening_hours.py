@@ -106,6 +106,28 @@ class OpeningHours:
                     return max(start, at).astimezone(AMSTERDAM)
         return None
 
+    def next_closing(self, at: datetime, *, until: datetime | None = None) -> datetime | None:
+        """The first instant from `at` on when the helpdesk is closed, in Europe/Amsterdam.
+
+        That is `at` itself while closed. Ranges that touch (Monday until 24:00, Tuesday from
+        00:00) are one stretch, so midnight is no closing. None when it stays open through the
+        day of `until` (HORIZON_DAYS without it): the walk is as long as the span asked about.
+        """
+        day = _amsterdam(at).date()
+        last = _amsterdam(until).date() if until is not None else day + timedelta(HORIZON_DAYS)
+        end = at  # open from `at` until `end`, as far as the days walked show
+        while day <= last:
+            for start, stop in self._open_spans(day):
+                if stop <= end:
+                    continue
+                if start > end:
+                    return end.astimezone(AMSTERDAM)
+                end = stop
+            day += timedelta(days=1)
+            if end < datetime.combine(day, time(), tzinfo=AMSTERDAM):
+                return end.astimezone(AMSTERDAM)
+        return None
+
     def describe(self) -> str:
         """A Dutch sentence for the page, like the manual's "We zijn bereikbaar op werkdagen …"."""
         if self._is_always_open():

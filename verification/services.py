@@ -8,6 +8,7 @@ or audits one.
 import logging
 import math
 import secrets
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -463,6 +464,100 @@ def _conversation_end(person, agent, now: datetime, event: str) -> int | None:
         created_at=now,
     )
     return conversation.pk
+
+
+# The queue: a waiting person's place, the expected wait, and closing time
+
+
+def queue_place(conversation: Conversation) -> int:
+    """1 for the chat that has waited longest: the order of the console's queue."""
+    ahead = (
+        Conversation.objects.waiting()
+        .filter(
+            Q(created_at__lt=conversation.created_at)
+            | Q(created_at=conversation.created_at, pk__lt=conversation.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+def wait_estimate(*, now: datetime | None = None) -> timedelta | None:
+    """The median wait, from start to taken, of the chats taken today; None before the first.
+
+    The same figure for everyone waiting: it already reflects how long the queue was today.
+    """
+    today = timezone.localtime(now or timezone.now()).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    waits = [
+        taken - created
+        for created, taken in Conversation.objects.filter(taken_at__gte=today).values_list(
+            "created_at", "taken_at"
+        )
+    ]
+    return statistics.median(waits) if waits else None
+
+
+def closing_since_start(conversation: Conversation, now: datetime) -> datetime | None:
+    """When the helpdesk closed since this chat started (it starts while open), or None."""
+    closing = OpeningHours.from_settings().next_closing(conversation.created_at, until=now)
+    return closing if closing is not None and closing <= now else None
+
+
+def conversations_close_at_closing(
+    *, now: datetime | None = None, should_stop=lambda: False
+) -> tuple[int, int]:
+    """Close the chats still waiting when the helpdesk closed, each with a line saying when it
+    opens again; chats an agent has taken stay open until the agent closes them.
+
+    The worker does this as soon as it can (a queue of `zorgportaal.outbox`); the pages of
+    the person and the console do it too when they find one, so nobody waits on into the night
+    when no worker runs. Returns (closed, due), as the worker's queues do.
+    """
+    now = now or timezone.now()
+    closed = due = 0
+    waiting = Conversation.objects.waiting().select_related("person").order_by("created_at", "pk")
+    for conversation in waiting[:500]:
+        if should_stop():
+            break
+        closing = closing_since_start(conversation, now)
+        if closing is not None:
+            due += 1
+            closed += _closing_time_close(conversation, closing)
+    return closed, due
+
+
+def conversation_close_if_closing_passed(
+    *, conversation: Conversation, now: datetime | None = None
+) -> bool:
+    """Close this chat if it still waits and the helpdesk has closed since it started."""
+    if conversation.taken_by_id is not None or not conversation.is_open:
+        return False
+    closing = closing_since_start(conversation, now or timezone.now())
+    return closing is not None and _closing_time_close(conversation, closing)
+
+
+def _closing_time_close(conversation: Conversation, closing: datetime) -> bool:
+    """Closed as of the closing moment, whenever it is noticed: its line says what was true
+    then ("morgen om 08:30"), also when the console only finds the chat the next morning."""
+    with transaction.atomic():
+        if not Conversation.objects.waiting().filter(pk=conversation.pk).update(closed_at=closing):
+            return False  # taken or closed a moment ago
+        Message.objects.create(
+            conversation=conversation,
+            kind=Message.Kind.SYSTEM,
+            event=Message.Event.CLOSING_TIME,
+            created_at=closing,
+        )
+        audit.record(
+            "chat.closed",
+            subject=conversation.person,
+            conversation=conversation.pk,
+            reason="closing_time",
+        )
+    conversation.closed_at = closing
+    return True
 
 
 def message_send(

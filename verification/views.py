@@ -4,6 +4,7 @@ Until the helpdesk verifies the account, the journey gate lets a fully logged-in
 only these pages and "Uitloggen" (Stage.HELPDESK).
 """
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +33,14 @@ def _hours(now) -> dict:
 
 def _start_page(request, *, status=200, refused=False):
     now = timezone.now()
+    conversation = Conversation.objects.open().filter(person=request.user).first()
+    if conversation and services.conversation_close_if_closing_passed(
+        conversation=conversation, now=now
+    ):
+        conversation = None
     context = {
         "code": services.code_current(user=request.user, now=now),
-        "conversation": Conversation.objects.open().filter(person=request.user).first(),
+        "conversation": conversation,
         "refused": refused,
         **_hours(now),
     }
@@ -46,6 +52,16 @@ def _start_page(request, *, status=200, refused=False):
 def start(request):
     """ "Welkom op het Topicus Zorgportaal": the code and the way to the chat."""
     return _start_page(request)
+
+
+@stages(Stage.HELPDESK)
+@require_GET
+@never_cache
+def start_poll(request):
+    """Asked by verification.js every few seconds: 204 while the person waits for the helpdesk.
+    Once an agent has verified them (by phone, say) the journey gate answers instead, with a
+    redirect to the portal, and the page follows it. No query of its own."""
+    return HttpResponse(status=204)
 
 
 @stages(Stage.HELPDESK)
@@ -67,8 +83,11 @@ def _own_conversation(request, pk) -> Conversation:
 
 
 def _chat_page(request, conversation, form=None, status=200):
+    now = timezone.now()
+    services.conversation_close_if_closing_passed(conversation=conversation, now=now)
     lines = list(chat.lines_of(conversation))
     context = {
+        **chat.queue_context(conversation, now=now),
         "conversation": conversation,
         "lines": lines,
         "last_id": lines[-1].pk if lines else 0,
@@ -91,6 +110,7 @@ def chat_page(request, pk):
 @require_POST
 def chat_send(request, pk):
     conversation = _own_conversation(request, pk)
+    services.conversation_close_if_closing_passed(conversation=conversation)  # then refused
     return chat.send_answer(
         request,
         conversation,
@@ -105,8 +125,9 @@ def chat_send(request, pk):
 @require_GET
 @never_cache
 def chat_poll(request, pk):
-    """New lines after ?na=<id>. Once the account is verified the gate answers with a
-    redirect to the portal, which chat.js follows by reloading the page."""
+    """New lines after ?na=<id>, the place in the queue while waiting. Once the account is
+    verified the gate answers with a redirect to the portal, which chat.js follows by
+    reloading the page."""
     return chat.poll_answer(
         request, Conversation.objects.filter(person=request.user), pk, viewer="person"
     )

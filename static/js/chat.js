@@ -1,7 +1,9 @@
 /* The chat on the person's page and in the helpdesk console.
  *
- * Polls for the lines after the last one on the page: the server answers 204 when nothing is
- * new, so waiting costs little. Sends the form without a reload. Without JavaScript the page
+ * Polls for the lines after the last one on the page, sending back the version the last answer
+ * gave: the server answers 204 when nothing changed (with Redis before any query), so waiting
+ * costs little. While the person waits, the answer also holds their place in the queue and the
+ * expected wait, swapped into #chat-queue (a status region). Sends the form without a reload. Without JavaScript the page
  * still works: the form posts and redirects back, and reloading shows new lines.
  * No inline script or style anywhere, for the Content-Security-Policy.
  */
@@ -13,6 +15,7 @@
   var CLOSE_PAUSE = 2500; // let a screen reader say the last line before the page moves on
 
   var lines = document.getElementById("chat-lines");
+  var queue = document.getElementById("chat-queue");
   var form = document.querySelector("form[data-chat-form]");
   if (!lines || !window.fetch) {
     return;
@@ -32,6 +35,16 @@
     if (lines.dataset.pollUrl) {
       timer = window.setTimeout(poll, ms);
     }
+  }
+
+  function said(element) {
+    return element.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  function textOf(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    return said(template.content);
   }
 
   function append(html) {
@@ -58,7 +71,12 @@
       return;
     }
     busy = true;
-    var url = lines.dataset.pollUrl + "?na=" + encodeURIComponent(lines.dataset.lastId || "0");
+    var url =
+      lines.dataset.pollUrl +
+      "?na=" +
+      encodeURIComponent(lines.dataset.lastId || "0") +
+      "&v=" +
+      encodeURIComponent(lines.dataset.version || "");
     fetch(url, { credentials: "same-origin", redirect: "manual", headers: headers() })
       .then(function (response) {
         if (response.type === "opaqueredirect") {
@@ -83,9 +101,17 @@
           window.location.reload();
           return;
         }
-        if (data.html !== undefined) {
+        if (data.html) {
           append(data.html);
+        }
+        if (data.last_id !== undefined) {
           lines.dataset.lastId = data.last_id;
+        }
+        if (data.version !== undefined) {
+          lines.dataset.version = data.version;
+        }
+        if (queue && data.queue !== undefined && textOf(data.queue) !== said(queue)) {
+          queue.innerHTML = data.queue; // only a change: screen readers say it again
         }
         if (data.closed) {
           lines.removeAttribute("data-poll-url");

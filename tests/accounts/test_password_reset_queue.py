@@ -267,6 +267,7 @@ def test_the_worker_command_reports_both_kinds_of_mail(worker_mode, person):
         "0 of 0 invitation mail(s) sent",
         "1 of 1 password reset mail(s) sent",
         "0 of 0 back-channel logout(s) sent",
+        "0 of 0 chat(s) closed at closing time",
     ]
 
 

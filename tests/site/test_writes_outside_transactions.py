@@ -239,6 +239,7 @@ def test_the_mail_worker_sends_what_the_requests_queued(
         "1 of 1 invitation mail(s) sent",
         "1 of 1 password reset mail(s) sent",
         "0 of 0 back-channel logout(s) sent",
+        "0 of 0 chat(s) closed at closing time",
     ]
     assert sorted(m.to[0] for m in mail.outbox) == [person.email, "nieuw@delinde.example"]
     assert Invitation.objects.get().sent_at is not None
@@ -396,12 +397,15 @@ def test_the_helpdesk_verifies_one_caller_and_resets_another_by_phone(client, pe
     console = logged_in(make_agent(), client=RecordingClient())
     log_in(client, unverify(person))
     client.get("/verificatie/")
+    assert client.get("/verificatie/status/").status_code == 204  # verification.js asks
     account = looked_up_by_phone(console, person, verification.code_current(user=person).code)
     answer = console.post(f"{account}verifieren/")
     assert answer["Location"] == "/helpdesk/telefonisch/"
     assert "Anna de Vries is geverifieerd." in page_after(answer)
     person.refresh_from_db()
     assert person.identity_verified_at is not None
+    # The page moves on by itself: the gate sends the poll on (a new session key, written).
+    assert client.get("/verificatie/status/")["Location"] == "/portaal/"
 
     caller = give_app(
         User.objects.create_user(

@@ -101,7 +101,7 @@ def waiting(person):
     return person, chat(person, started=days_ago(120))
 
 
-def test_the_poller_answers_as_before_once_old_lines_are_purged(client, waiting):
+def test_the_poller_answers_as_before_once_old_lines_are_purged(client, waiting, open_helpdesk):
     person, talking = waiting
     for text, days in [("eerste vraag", 100), ("tweede vraag", 1)]:
         Message.objects.create(

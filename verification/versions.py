@@ -1,0 +1,84 @@
+"""What a poller last saw, kept in Redis, so an empty chat poll needs no SQL at all.
+
+Every waiting person polls every few seconds, and nearly every poll finds nothing new. So each
+chat has a stamp in the cache, and so has the queue: a random number, replaced whenever the
+chat (a new line, taken, closed) or the queue (a chat taken or closed) changes. The poll
+answers with the stamps it read; the next poll sends them back (`?v=`), and while they are
+still the stamps in the cache the answer is 204 before any query (`chat.poll_answer`).
+
+Why it stays right:
+
+- A change deletes the stamps after its transaction commits (`changed`, from
+  `Message.save`: every change of a chat or the queue writes a line). A poll reads (or makes)
+  the stamps *before* it reads the database, so a change its query missed deletes them later
+  and the next poll reads the database again.
+- A missing stamp (Redis emptied, evicted, expired) is made afresh with a new random value,
+  which no client holds: that poll reads the database.
+- Without a cache shared by every server (no Redis: each process has its own memory) or while
+  Redis is unavailable, there are no stamps and every poll reads the database, as before.
+- A stamp lives STAMP_SECONDS at most, so a change whose deletion Redis missed (down at that
+  very moment, answering again for the next poll) shows that much later at worst.
+
+A stamp only ever earns a 204 "nothing new": whatever a chat holds is answered from the
+database, after the check that the chat is the reader's.
+"""
+
+import contextlib
+import secrets
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+STAMP_SECONDS = 60
+QUEUE_KEY = "verification:queue"
+
+
+def conversation_key(pk: int) -> str:
+    return f"verification:chat:{pk}"
+
+
+def shared_cache():
+    """The cache when every server shares it (Redis); None for a cache in one process's memory."""
+    cache = caches["default"]
+    return cache if isinstance(cache, RedisCache) else None
+
+
+def changed(conversation_id: int, *, queue: bool) -> None:
+    """Forget the chat's stamp, and the queue's; call after the change has committed."""
+    cache = shared_cache()
+    if cache is None:
+        return
+    keys = [conversation_key(conversation_id)] + ([QUEUE_KEY] if queue else [])
+    with contextlib.suppress(Exception):  # a failing cache: the stamps' lifetime mends it
+        cache.delete_many(keys)
+
+
+def stamps(keys: list[str]) -> dict[str, str]:
+    """The current stamps of these keys, made where missing; {} without a shared cache."""
+    cache = shared_cache()
+    if cache is None:
+        return {}
+    try:
+        found = cache.get_many(keys)
+        missing = [key for key in keys if key not in found]
+        for key in missing:
+            cache.add(key, secrets.randbits(48), STAMP_SECONDS)
+        if missing:
+            found = cache.get_many(keys)
+    except Exception:  # no stamps: the next poll reads the database too
+        return {}
+    return {key: str(value) for key, value in found.items()}
+
+
+def unchanged(keys: list[str], seen: list[str]) -> bool:
+    """Whether these keys still hold the stamps the poller saw; never without a shared cache."""
+    cache = shared_cache()
+    if cache is None or len(keys) != len(seen):
+        return False
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # the database answers instead
+        return False
+    return all(
+        key in found and str(found[key]) == stamp for key, stamp in zip(keys, seen, strict=True)
+    )
