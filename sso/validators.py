@@ -47,13 +47,15 @@ class ZorgPortaalValidator(OAuth2Validator):
         subject = PairwiseSubject.objects.filter(
             user=OuterRef("user"), application=OuterRef("application")
         ).values("subject")
-        return (
+        tokens = (
             get_access_token_model()
             .objects.select_related("application", "user__organisation", "user__role")
             .annotate(pairwise_subject=Subquery(subject))
-            .filter(token_checksum=hashlib.sha256(token.encode()).hexdigest())
-            .first()
         )
+        try:  # not first(): the checksum is unique, and ordering costs a fifth of the lookup
+            return tokens.get(token_checksum=hashlib.sha256(token.encode()).hexdigest())
+        except tokens.model.DoesNotExist:
+            return None
 
     def _get_key_for_token(self, token):
         """Every published key, so that an ID token signed before a key rotation still proves
