@@ -8,7 +8,9 @@ an element per dark module. Here the same code is made with whole rows as Python
 - the version and error-correction level are picked, not fitted: version 10 at level M holds
   216 bytes, which an otpauth:// URI for an issuer of 24 characters and an address of 64 fills
   with room to spare (tests/tokens/test_qr.py asserts it); a longer URI takes the smallest
-  version after it that holds it, so every address still gets a code;
+  version after it that holds it (any address the model holds fits: 254 characters, and what
+  is percent-encoded is coded as alphanumeric; past version 40 the page has no code, only the
+  link and the key to type);
 - the segments are qrcode's own (`optimal_data_chunks`, so the seed is alphanumeric), the bits
   and the Reed-Solomon codewords are computed here, a table lookup per byte;
 - the data is placed once (a precomputed order of modules per version), each of the eight masks
@@ -24,6 +26,7 @@ the Reed-Solomon tables): nothing that depends on the URI, so nothing that holds
 from __future__ import annotations
 
 import functools
+import logging
 import operator
 
 from django.utils.html import escape
@@ -39,6 +42,8 @@ ERROR_CORRECTION = ERROR_CORRECT_M  # 15 % of the code may be lost (glare on a s
 BORDER = 4  # the quiet zone the standard asks for, in modules
 TITLE_ID = "qr-code-title"
 
+logger = logging.getLogger(__name__)
+
 # Penalty rule 3: the finder-like pattern 1:1:3:1:1 with four light modules before or after.
 _FINDER_LIKE = ((1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0), (0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1))
 
@@ -49,7 +54,13 @@ def qr_svg(uri: str) -> SafeString:
 
     Safe to insert in a page: the URI is only drawn, and the title is escaped.
     """
-    size, dark = matrix_rows(uri)
+    try:
+        size, dark = matrix_rows(uri)
+    except TooLong:
+        logger.warning(
+            "No QR code: the otpauth URI has %d bytes, more than a QR code holds", len(uri.encode())
+        )
+        return SafeString()
     width = size + 2 * BORDER
     # One stroke one module high along the middle of each row: "h" over dark modules, "m" over
     # light ones, and back to the start of the next row; str.translate writes it, in C.
@@ -88,12 +99,16 @@ def matrix_rows(data: str) -> tuple[int, list[str]]:
     return n, [text[i : i + n] for i in range(0, n * n, n)]
 
 
+class TooLong(ValueError):
+    """More data than a QR code of version 40 holds at the level."""
+
+
 def version_for(segments) -> int:
     """VERSION, or for a URI too long for it the smallest version that holds it at the level."""
     for version in range(VERSION, 41):
         if _bit_count(segments, version) <= util.BIT_LIMIT_TABLE[ERROR_CORRECTION][version]:
             return version
-    raise ValueError("too long for a QR code")
+    raise TooLong
 
 
 def _bit_count(segments, version) -> int:
@@ -186,7 +201,10 @@ def _generator(ec_count: int) -> list[int]:
 
 class _Layout:
     """One version's geometry, as integers whose bit i is module i (row by row; `columns`:
-    column by column): which module holds which data bit, the function patterns, the masks."""
+    column by column): which module holds which data bit, the function patterns, the masks.
+
+    The function patterns are drawn by qrcode's own `setup_*` methods (qrcode 8); the tests
+    compare whole matrices with qrcode's, so a change there shows."""
 
     def __init__(self, version: int):
         n = self.size = version * 4 + 17

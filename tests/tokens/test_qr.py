@@ -127,6 +127,24 @@ def test_a_long_address_or_issuer_still_gets_a_code_in_the_smallest_version_that
     assert drawn_matrix(qr.qr_svg(uri)) == rows
 
 
+def test_the_longest_address_in_any_script_still_fits_as_its_escapes_are_alphanumeric():
+    email = "anna@" + "诊所" * 123 + ".cn"  # 254 characters, 9 in the URI for each of these
+    uri = uri_for(email)
+    assert len(email) == 254
+    assert len(uri.encode()) > 2331  # more than version 40 holds as bytes
+    size, rows = qr.matrix_rows(uri)
+    assert rows == qrcode_matrix(uri, (size - 17) // 4)
+
+
+def test_more_than_any_qr_code_holds_gives_no_code_and_a_warning_without_the_data(caplog):
+    uri = uri_for("anna@" + "z" * 2400 + ".example", seed="TOOLONGSEED" + "A" * 21)
+    with pytest.raises(qr.TooLong):
+        qr.matrix_rows(uri)
+    assert qr.qr_svg(uri) == ""
+    assert "more than a QR code holds" in caplog.text
+    assert "TOOLONGSEED" not in caplog.text and "anna@" not in caplog.text
+
+
 def test_the_drawing_is_the_matrix_module_by_module():
     uri = uri_for("anna.devries@delinde.example")
     _, rows = qr.matrix_rows(uri)
