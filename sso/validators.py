@@ -6,7 +6,6 @@ import hashlib
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from jwcrypto import jwk
 from oauth2_provider.models import get_access_token_model
@@ -14,7 +13,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.utils import jwk_from_pem
 
 from .claims import person_claims, subject_for
-from .models import PairwiseSubject, SignIn
+from .models import SignIn
 
 # Which scope releases which claim; a claim not named here never leaves (data minimisation).
 CLAIM_SCOPES = {
@@ -37,20 +36,12 @@ class ZorgPortaalValidator(OAuth2Validator):
     oidc_claim_scope = CLAIM_SCOPES
 
     def get_additional_claims(self, request):
-        subject = getattr(getattr(request, "access_token", None), "pairwise_subject", None)
-        subject = subject or subject_for(request.user, request.client)
-        return {"sub": subject, **person_claims(request.user)}
+        return {"sub": subject_for(request.user, request.client), **person_claims(request.user)}
 
     def _load_access_token(self, token):
-        """A bearer token with what userinfo names: the person's organisation and role, and
-        the subject this service knows them by, in one query."""
-        subject = PairwiseSubject.objects.filter(
-            user=OuterRef("user"), application=OuterRef("application")
-        ).values("subject")
-        tokens = (
-            get_access_token_model()
-            .objects.select_related("application", "user__organisation", "user__role")
-            .annotate(pairwise_subject=Subquery(subject))
+        """A bearer token with the person's organisation and role, which userinfo names."""
+        tokens = get_access_token_model().objects.select_related(
+            "application", "user__organisation", "user__role"
         )
         try:  # not first(): the checksum is unique, and ordering costs a fifth of the lookup
             return tokens.get(token_checksum=hashlib.sha256(token.encode()).hexdigest())

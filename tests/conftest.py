@@ -27,6 +27,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 
 @pytest.fixture(autouse=True)
+def _no_subjects_remembered():
+    """Test databases reuse ids (rolled back or flushed), which production never does."""
+    from sso.claims import KNOWN_SUBJECTS
+
+    KNOWN_SUBJECTS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://portaal.example.nl"
