@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class SsoConfig(AppConfig):
@@ -14,4 +15,12 @@ class SsoConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the deploy check)
         from .backchannel import logout_notices_send_due  # also connects logins_ended
 
-        outbox.register("back-channel logout(s) sent", logout_notices_send_due)
+        outbox.register(
+            "backchannel_logouts",
+            logout_notices_send_due,
+            report=ngettext_lazy(
+                "%(done)d van %(attempted)d uitlogbericht aan een dienst verstuurd",
+                "%(done)d van %(attempted)d uitlogberichten aan diensten verstuurd",
+                "attempted",
+            ),
+        )

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class VerificationConfig(AppConfig):
@@ -16,4 +17,12 @@ class VerificationConfig(AppConfig):
         from zorgportaal import helpdesk_hours, outbox
 
         helpdesk_hours.register(lambda: OpeningHours.from_settings().describe())
-        outbox.register("chat(s) closed at closing time", conversations_close_at_closing)
+        outbox.register(
+            "chats_at_closing_time",
+            conversations_close_at_closing,
+            report=ngettext_lazy(
+                "%(done)d van %(attempted)d chat gesloten bij sluitingstijd",
+                "%(done)d van %(attempted)d chats gesloten bij sluitingstijd",
+                "attempted",
+            ),
+        )

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .redaction import install_log_redaction
 
@@ -22,7 +23,15 @@ class ZorgportaalConfig(AppConfig):
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(sessions.start_clock, dispatch_uid="session_start_clock")
         # First in the worker's round: the logins it ends are told to the services in the same.
-        outbox.register("expired login(s) ended", sessions.logins_expired_end)
+        outbox.register(
+            "expired_logins",
+            sessions.logins_expired_end,
+            report=ngettext_lazy(
+                "%(done)d van %(attempted)d verlopen sessie beëindigd",
+                "%(done)d van %(attempted)d verlopen sessies beëindigd",
+                "attempted",
+            ),
+        )
 
 
 class ZorgPortaalAdminConfig(admin_apps.AdminConfig):

@@ -6,10 +6,25 @@ A queue's `send_due(should_stop=…)` does what is due and returns (done, attemp
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-QUEUES: dict[str, Callable[..., tuple[int, int]]] = {}
+
+@dataclass(frozen=True)
+class Queue:
+    send_due: Callable[..., tuple[int, int]]
+    # The worker's line for a round, in the language of the other commands: an ngettext_lazy
+    # whose number is "attempted", filled with done and attempted ("2 van 3 … verstuurd").
+    report: str
+
+    def line(self, done: int, attempted: int) -> str:
+        return self.report % {"done": done, "attempted": attempted}
 
 
-def register(kind: str, send_due: Callable[..., tuple[int, int]]) -> None:
-    """`kind` says what was done, as the worker's report says it: "invitation mail(s) sent"."""
-    QUEUES[kind] = send_due
+QUEUES: dict[str, Queue] = {}
+
+
+def register(name: str, send_due: Callable[..., tuple[int, int]], *, report: str) -> None:
+    """Add a queue under a name of its own (`"invitation_mails"`); the worker runs them in the
+    order they were registered. `report` is `ngettext_lazy(singular, plural, "attempted")`
+    with `%(done)d` and `%(attempted)d`."""
+    QUEUES[name] = Queue(send_due=send_due, report=report)

@@ -95,9 +95,9 @@ def test_send_invitations_retries_failed_mails(run, invite):
         sent_at=None, send_failed_at=five_minutes_ago, last_attempt_at=five_minutes_ago
     )
     mail.outbox.clear()
-    assert "1 of 1 invitation mail(s) sent" in run("send_invitations")
+    assert "1 van 1 uitnodigingsmail verstuurd" in run("send_invitations")
     assert mail.outbox[0].to == [invitation.email]
-    assert "0 of 0" in run("send_invitations")
+    assert "0 van 0" in run("send_invitations")
 
 
 def test_demo_data_mails_a_fresh_link_on_every_run(run, db):

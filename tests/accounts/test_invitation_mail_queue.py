@@ -117,7 +117,7 @@ def test_the_send_invitations_command_is_the_worker_run_once(
     invite_many(addresses(3), organisation, role, django_capture_on_commit_callbacks)
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
-    assert "3 of 3 invitation mail(s) sent" in out.getvalue().splitlines()
+    assert "3 van 3 uitnodigingsmails verstuurd" in out.getvalue().splitlines()
     assert len(mail.outbox) == 3
 
 
@@ -166,9 +166,9 @@ def test_the_worker_loop_sends_and_stops_gracefully_on_sigterm(
         stopper.cancel()
         signal.signal(signal.SIGTERM, previous)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Mail worker started; looking every 0.1 s."
-    assert "3 of 3 invitation mail(s) sent" in lines
-    assert lines[-1] == "Mail worker stopped."
+    assert lines[0] == "Mailworker gestart; kijkt elke 0,1 s."
+    assert "3 van 3 uitnodigingsmails verstuurd" in lines
+    assert lines[-1] == "Mailworker gestopt."
     assert len(mail.outbox) == 3
 
 

@@ -28,7 +28,7 @@ from tests.smtp_server import SmtpServer, self_signed_certificate
 from tests.support import GOOD_PASSWORD, ROOT, manage
 
 ANNA = "anna.devries@delinde.example"
-NOTHING_DUE = "0 of 0 invitation mail(s) sent"
+NOTHING_DUE = "0 van 0 uitnodigingsmails verstuurd"
 LINK = re.compile(r"https://portaal\.example\.nl(/uitnodiging/[^/\s]+/)")
 
 
@@ -207,7 +207,7 @@ def test_a_worker_killed_after_the_server_took_the_mail_keeps_the_attempt_and_th
     assert NOTHING_DUE in site.worker_once()  # the pause after an attempt, not a retry at once
 
     site.rewind(timedelta(minutes=1))
-    assert "1 of 1 invitation mail(s) sent" in site.worker_once()
+    assert "1 van 1 uitnodigingsmail verstuurd" in site.worker_once()
     assert site.invitation()["send_attempts"] == 2
     assert site.invitation()["sent_at"] is not None
     assert NOTHING_DUE in site.worker_once()
@@ -262,7 +262,7 @@ def test_the_worker_sends_over_starttls_with_a_login_from_the_environment(migrat
             SSL_CERT_FILE=str(cert),  # the worker trusts this certificate, checked as usual
         )
         site.invite(ANNA)
-        assert "1 of 1 invitation mail(s) sent" in site.worker_once()
+        assert "1 van 1 uitnodigingsmail verstuurd" in site.worker_once()
         [received] = smtp.received()
         assert received.to == [ANNA]
         assert LINK.search(received.text)

@@ -70,7 +70,7 @@ def test_the_worker_round_mails_a_link_that_sets_a_new_password(worker_mode, per
     ask_reset_from(person.email)
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
-    assert "1 of 1 password reset mail(s) sent" in out.getvalue()
+    assert "1 van 1 mail voor een nieuw wachtwoord verstuurd" in out.getvalue()
     assert [m.to for m in mail.outbox] == [[person.email]]
     assert mail.outbox[0].subject == "Nieuw wachtwoord kiezen voor uw Topicus Zorg Account"
     client = Client()
@@ -263,11 +263,11 @@ def test_the_worker_command_reports_both_kinds_of_mail(worker_mode, person):
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
     assert out.getvalue().splitlines() == [
-        "0 of 0 expired login(s) ended",
-        "0 of 0 invitation mail(s) sent",
-        "1 of 1 password reset mail(s) sent",
-        "0 of 0 back-channel logout(s) sent",
-        "0 of 0 chat(s) closed at closing time",
+        "0 van 0 verlopen sessies beëindigd",
+        "0 van 0 uitnodigingsmails verstuurd",
+        "1 van 1 mail voor een nieuw wachtwoord verstuurd",
+        "0 van 0 uitlogberichten aan diensten verstuurd",
+        "0 van 0 chats gesloten bij sluitingstijd",
     ]
 
 

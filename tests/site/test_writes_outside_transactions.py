@@ -235,11 +235,11 @@ def test_the_mail_worker_sends_what_the_requests_queued(
     out = io.StringIO()
     call_command("send_invitations", stdout=out)  # claims rows with SELECT … FOR UPDATE
     assert out.getvalue().splitlines() == [
-        "0 of 0 expired login(s) ended",
-        "1 of 1 invitation mail(s) sent",
-        "1 of 1 password reset mail(s) sent",
-        "0 of 0 back-channel logout(s) sent",
-        "0 of 0 chat(s) closed at closing time",
+        "0 van 0 verlopen sessies beëindigd",
+        "1 van 1 uitnodigingsmail verstuurd",
+        "1 van 1 mail voor een nieuw wachtwoord verstuurd",
+        "0 van 0 uitlogberichten aan diensten verstuurd",
+        "0 van 0 chats gesloten bij sluitingstijd",
     ]
     assert sorted(m.to[0] for m in mail.outbox) == [person.email, "nieuw@delinde.example"]
     assert Invitation.objects.get().sent_at is not None

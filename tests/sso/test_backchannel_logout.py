@@ -151,7 +151,7 @@ def test_with_the_worker_the_request_only_queues(person, service, listener, work
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
 
-    assert "1 of 1 back-channel logout(s) sent" in out.getvalue().splitlines()
+    assert "1 van 1 uitlogbericht aan een dienst verstuurd" in out.getvalue().splitlines()
     assert len(listener.tokens) == 1
 
 
@@ -231,10 +231,10 @@ def test_a_session_left_to_expire_is_ended_by_the_worker_and_its_services_told(
     call_command("send_invitations", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[0] == "1 of 1 expired login(s) ended"
-    assert "1 of 1 back-channel logout(s) sent" in lines
+    assert lines[0] == "1 van 1 verlopen sessie beëindigd"
+    assert "1 van 1 uitlogbericht aan een dienst verstuurd" in lines
     assert LogoutNotice.objects.get().reason == "expired"
     assert len(listener.tokens) == 1
     out = io.StringIO()
     call_command("send_invitations", stdout=out)
-    assert out.getvalue().splitlines()[0] == "0 of 0 expired login(s) ended"
+    assert out.getvalue().splitlines()[0] == "0 van 0 verlopen sessies beëindigd"

@@ -61,7 +61,7 @@ def test_the_purge_removes_old_chats_and_codes_and_keeps_the_audit_trail(organis
     assert not VerificationCode.objects.filter(pk=used.pk).exists()
     assert AuditEvent.objects.filter(event="verification.succeeded").count() == 1
     assert out.getvalue().strip() == (
-        "Removed 2 chat(s), 2 chat message(s) and 1 verification code(s) older than 90 days"
+        "Verwijderd, ouder dan 90 dagen: 2 chats, 2 chatberichten en 1 verificatiecode."
     )
 
 

@@ -1,34 +1,51 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.invitations import invitation_resend, invitations_create
 from accounts.invitee_lists import Invitee
 from accounts.models import Invitation, Organisation, Role, User
 
+DEMO_ORGANISATION = "Demo Zorggroep"
 DEMO_ADDRESS = "demo.zorgverlener@example.org"
 DEMO_NAME = {"first_name": "Demi", "last_name": "van den Berg"}
 
 
 class Command(BaseCommand):
-    help = "Load a demo organisation and roles and mail a fresh demo invitation (development)."
+    # In Dutch, as every other command (invite, import_azure_csv) and Django's own under "nl".
+    help = (
+        "Laad een demo-organisatie met rollen en mail een nieuwe demo-uitnodiging (ontwikkeling)."
+    )
 
     def handle(self, *args, **options):
-        organisation, _ = Organisation.objects.get_or_create(name="Demo Zorggroep")
+        organisation, __ = Organisation.objects.get_or_create(name=DEMO_ORGANISATION)
         for name in ("Huisarts", "Doktersassistent", "Praktijkondersteuner"):
             Role.objects.get_or_create(name=name)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded: organisation 'Demo Zorggroep'."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demogegevens geladen: organisatie '%(name)s'.") % {"name": DEMO_ORGANISATION}
+            )
+        )
         if User.objects.filter(email=DEMO_ADDRESS).exists():
-            self.stdout.write(f"{DEMO_ADDRESS} has registered already: log in with it.")
+            self.stdout.write(
+                _("%(address)s is al geregistreerd: log daarmee in.") % {"address": DEMO_ADDRESS}
+            )
         else:
             self._invite(organisation, Role.objects.get(name="Huisarts"))
             self.stdout.write(
-                f"The invitation mail for {DEMO_ADDRESS} is printed above: "
-                "open its link in a browser to register."
+                _(
+                    "De uitnodigingsmail voor %(address)s staat hierboven: open de link erin in "
+                    "een browser om te registreren."
+                )
+                % {"address": DEMO_ADDRESS}
             )
         self.stdout.write(
-            "First administrator: .venv/bin/python manage.py createsuperuser, then log in at "
-            f"{settings.SITE_URL}/inloggen/ (you bind a second factor at the first login)."
+            _(
+                "Eerste beheerder: .venv/bin/python manage.py createsuperuser, log daarna in op "
+                "%(url)s (bij de eerste keer inloggen koppelt u een tweede factor)."
+            )
+            % {"url": f"{settings.SITE_URL}/inloggen/"}
         )
 
     @staticmethod

@@ -8,9 +8,12 @@ import logging
 import signal
 import threading
 import time
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from zorgportaal import outbox
 
@@ -18,24 +21,26 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
+    # In Dutch, as every other command (invite, import_azure_csv) and Django's own under "nl".
     help = (
-        "Send queued invitation and password reset mails and the services' back-channel "
-        "logouts, and retry failed ones (pauses of 1, 2, 4 … minutes, at most 10 attempts for "
-        "a mail). Once, e.g. from cron every minute; or with "
-        "--loop as the mail worker for MAIL_QUEUE=worker, until SIGTERM or Ctrl-C (it finishes "
-        "the mail in hand first). "
-        "Several workers may run at once on PostgreSQL; on SQLite run one."
+        "Verstuur de klaargezette uitnodigingsmails, mails voor een nieuw wachtwoord en "
+        "uitlogberichten aan de diensten, en probeer mislukte opnieuw (na 1, 2, 4 … minuten, "
+        "hoogstens 10 pogingen per mail); beëindig verlopen sessies en sluit bij sluitingstijd "
+        "de chats die nog wachten. Eén keer, bijvoorbeeld elke minuut uit cron; of met --loop "
+        "als mailworker voor MAIL_QUEUE=worker, tot SIGTERM of Ctrl-C (de mail die hij onder "
+        "handen heeft, maakt hij eerst af). Op PostgreSQL mogen meerdere workers tegelijk "
+        "draaien; op SQLite één."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--loop", action="store_true", help="keep running and look for mail every --interval"
+            "--loop", action="store_true", help="blijf draaien en kijk elke --interval naar mail"
         )
         parser.add_argument(
             "--interval",
             type=float,
             default=5.0,
-            help="seconds between looks for queued mail with --loop (default 5)",
+            help="seconden tussen twee keer kijken met --loop (standaard 5)",
         )
 
     def handle(self, *args, loop: bool, interval: float, **options):
@@ -45,7 +50,10 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             return
         previous = self._install_stop_handlers()
-        self.stdout.write(f"Mail worker started; looking every {interval:g} s.")
+        self.stdout.write(
+            _("Mailworker gestart; kijkt elke %(seconds)s s.")
+            % {"seconds": number_format(Decimal(f"{interval:g}"))}
+        )
         try:
             while not self._stopping:
                 self._round()
@@ -53,7 +61,7 @@ class Command(BaseCommand):
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-        self.stdout.write("Mail worker stopped.")
+        self.stdout.write(_("Mailworker gestopt."))
 
     def _round(self) -> None:
         self._refresh_connections()
@@ -67,12 +75,12 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     def _send_due(self, *, report_idle: bool) -> list[str]:
-        """One round over every queue; a line per kind that had work (or always, run once)."""
+        """One round over every queue; a line per queue that had work (or always, run once)."""
         lines = []
-        for kind, send_due in outbox.QUEUES.items():
-            sent, attempted = send_due(should_stop=lambda: self._stopping)
+        for queue in outbox.QUEUES.values():
+            done, attempted = queue.send_due(should_stop=lambda: self._stopping)
             if attempted or report_idle:
-                lines.append(f"{sent} of {attempted} {kind}")
+                lines.append(queue.line(done, attempted))
         return lines
 
     @staticmethod

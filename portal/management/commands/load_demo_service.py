@@ -4,10 +4,12 @@ demo relying party in demo_service/, `make demo-service`). Development only."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from portal import clients
 from portal.models import Service
 
+DEMO_NAME = "Calculus VIPLive"
 DEMO_SITE = "http://localhost:8001"
 # The demo relying party's defaults (demo_service/settings.py); known to anyone, so never
 # loaded with DEBUG off.
@@ -16,14 +18,15 @@ DEMO_CLIENT_SECRET = "demo-geheim-alleen-voor-make-run"  # noqa: S105
 
 
 class Command(BaseCommand):
-    help = "Add the demo service tile 'Calculus VIPLive' with single sign-on (development)."
+    # In Dutch, as every other command (invite, import_azure_csv) and Django's own under "nl".
+    help = "Voeg de demodienst 'Calculus VIPLive' met eenmalig inloggen toe (ontwikkeling)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("The demo service has a public secret: only with DEBUG=true.")
+            raise CommandError(_("De demodienst heeft een openbaar geheim: alleen met DEBUG=true."))
         with transaction.atomic():
-            service, _ = Service.objects.update_or_create(
-                name="Calculus VIPLive",
+            service, __ = Service.objects.update_or_create(
+                name=DEMO_NAME,
                 defaults={
                     "description": "Demo: inloggen met uw Topicus Zorg Account",
                     "url": DEMO_SITE + "/",
@@ -43,7 +46,10 @@ class Command(BaseCommand):
             application.save()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo service 'Calculus VIPLive' loaded: start it with `make demo-service`, "
-                f"then open its tile on {settings.SITE_URL}/portaal/."
+                _(
+                    "Demodienst '%(name)s' geladen: start hem met `make demo-service` en open "
+                    "daarna zijn tegel op %(url)s."
+                )
+                % {"name": DEMO_NAME, "url": f"{settings.SITE_URL}/portaal/"}
             )
         )
