@@ -1,9 +1,15 @@
-"""One helper for every mail: subject, text body and HTML body from `templates/emails/`."""
+"""One helper for every mail: subject, text body and HTML body from `templates/emails/`.
+
+Every mail knows what every page knows (zorgportaal.site): `site_name`, and `helpdesk_contact`,
+which `emails/_helpdesk-contact.txt` and `.html` list where a mail says to contact the helpdesk.
+"""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from zorgportaal.site import helpdesk_contact
 
 # SITE_NAME's default, production's name. Another environment ("ZorgPortaal Acceptatie") adds
 # its name to every subject, so that a mail from a test environment is never taken for a real one.
@@ -16,7 +22,12 @@ def send(name: str, to: str, context: dict, *, language: str | None = None) -> N
     Raises whatever the mail backend raises, so callers can record the failure.
     """
     with translation.override(language or settings.LANGUAGE_CODE):
-        context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+        context = {
+            "site_url": settings.SITE_URL,
+            "site_name": settings.SITE_NAME,
+            "helpdesk_contact": helpdesk_contact(),
+            **context,
+        }
         subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
         if settings.SITE_NAME != DEFAULT_SITE_NAME:
             subject = f"{subject} ({settings.SITE_NAME})"
