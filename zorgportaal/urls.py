@@ -10,7 +10,7 @@ from . import health, site
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),  # load balancer probe, no session
     path("healthz/details", health.healthz_details, name="healthz_details"),  # monitoring
-    path("favicon.ico", site.favicon),  # browsers ask for it on their own
+    path("favicon.ico", site.favicon, name="favicon"),  # browsers ask for it on their own
     path("", include("signin.urls")),  # /, /inloggen/, /uitloggen/, /wachtwoord-vergeten/
     path("", include("registration.urls")),  # /uitnodiging/, /registreren/
     path("", include("myaccount.urls")),  # /mijn-account/

@@ -679,6 +679,7 @@ CANNOT_WRITE = {
     "healthz": "the load balancer's probe: one SELECT, no session, no cookie",
     "healthz_details": "the monitoring probe: GET and HEAD only, reads the database and Redis",
     "signin:no_account": "a page of text, open at every stage",
+    "favicon": "a redirect to a static file, open at every stage",
     "admin:login": "the admin's login page only redirects, to ours or to the portal",
     "oauth2_provider:oidc-connect-discovery-info": "the provider's description, the same for all",
     "oauth2_provider:jwks-info": "the public signing keys, from the settings",
