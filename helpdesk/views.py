@@ -197,7 +197,7 @@ def send(request, pk):
 @require_GET
 @never_cache
 def poll(request, pk):
-    served = agents.conversations_served_by(request.user)
+    served = functools.partial(agents.conversations_served_by, request.user)
     return chat.poll_answer(request, served, pk, viewer="agent")
 
 

@@ -7,8 +7,10 @@ the new lines come as an HTML fragment, rendered and escaped by the same templat
 inside a little JSON, with the person's place in the queue while they wait.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -45,9 +47,10 @@ def queue_context(conversation: Conversation, *, now) -> dict:
     }
 
 
-def poll_answer(request, conversations, pk: int, *, viewer: str):
+def poll_answer(request, conversations: Callable[[], QuerySet], pk: int, *, viewer: str):
     """204 when nothing changed; else {"html", "last_id", "closed", "reload", "version"} and,
-    for a waiting person, "queue"; 404 for others' chats."""
+    for a waiting person, "queue"; 404 for others' chats. `conversations()` gives the chats
+    the reader may see, asked only when the stamps do not answer (building a query costs)."""
     try:
         after = int(request.GET.get("na", "0"))
     except ValueError:
@@ -59,7 +62,8 @@ def poll_answer(request, conversations, pk: int, *, viewer: str):
     # The stamps are read before the database, so a change the query misses replaces them.
     stamps = versions.stamps([versions.conversation_key(pk), versions.QUEUE_KEY])
     conversation = (
-        conversations.filter(pk=pk)
+        conversations()
+        .filter(pk=pk)
         .only("pk", "created_at", "closed_at", "taken_by", "last_message_id", "person")
         .first()
     )

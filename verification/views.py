@@ -129,7 +129,7 @@ def chat_poll(request, pk):
     verified the gate answers with a redirect to the portal, which chat.js follows by
     reloading the page."""
     return chat.poll_answer(
-        request, Conversation.objects.filter(person=request.user), pk, viewer="person"
+        request, lambda: Conversation.objects.filter(person=request.user), pk, viewer="person"
     )
 
 
