@@ -81,6 +81,7 @@ def test_the_settings_read_the_name_the_helpdesk_and_the_shop(monkeypatch):
         monkeypatch.setenv(name, value)
     loaded = runpy.run_path(project_settings.__file__)
     assert loaded["SITE_NAME"] == "ZorgPortaal Acceptatie"
+    assert loaded["OTP_TOTP_ISSUER"] == "ZorgPortaal Acceptatie"  # in the authenticator app
     assert loaded["HELPDESK_PHONE"] == "085 123 45 67"
     assert loaded["TOKEN_SHOP_TEXT"] == "fidosecurity.nl"  # the shop's host without a text
     monkeypatch.setenv("TOKEN_SHOP_TEXT", "OTP c200 bij FIDO Security")
