@@ -12,5 +12,6 @@ urlpatterns = [
     path("registreren/app/", views.app_setup, name="app"),
     path("registreren/token/", views.token_setup, name="token"),
     path("registreren/token/uploaden/", views.token_upload, name="token_upload"),
+    path("registreren/sleutel/", views.passkey_setup, name="passkey"),
     path("registreren/klaar/", views.done, name="done"),
 ]

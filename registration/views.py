@@ -11,7 +11,7 @@ from accounts import invitations
 from accounts.backends import ACCOUNT_BACKEND
 from accounts.forms import SetPasswordForm
 from accounts.models import Invitation, hash_token
-from tokens import enrolment, pages
+from tokens import enrolment, pages, passkey_pages, webauthn
 from tokens.models import AzureCsvImport
 from zorgportaal.journey import (
     ALL_STAGES,
@@ -130,7 +130,10 @@ def choose_factor(request):
     return render(
         request,
         "registration/choose_factor.html",
-        {"can_restart_registration": registered_in_this_session(request)},
+        {
+            "can_restart_registration": registered_in_this_session(request),
+            "passkeys_enabled": webauthn.passkeys_enabled(),
+        },
     )
 
 
@@ -171,6 +174,14 @@ def token_setup(request):
         bound=lambda device: _bound(request, device),
         source=AzureCsvImport.Source.REGISTRATION,
     )
+
+
+@stages(Stage.ENROLMENT)
+@sensitive_post_parameters("credential")
+@never_cache
+def passkey_setup(request):
+    """ "Beveiligingssleutel instellen" (issue 16; only with PASSKEYS_ENABLED)."""
+    return passkey_pages.passkey_setup_page(request, bound=lambda device: _bound(request, device))
 
 
 @stages(Stage.ENROLMENT)

@@ -54,6 +54,21 @@ def code_login(request, *, device, code: str) -> None:
     )
 
 
+def passkey_login(request, *, device) -> None:
+    """The person's key answered (`tokens.webauthn.authentication_check`, throttled with the
+    codes): the session is fully logged in and rotated, exactly as after a code."""
+    second_factor_given(request, device)
+    mark_fresh(request)
+    _mark_full_login(request.user)
+    audit.record(
+        "login.succeeded",
+        request=request,
+        subject=request.user,
+        device=device.persistent_id,
+        factor="webauthn",
+    )
+
+
 def _mark_full_login(user: User) -> None:
     """The dashboard shows the login before this one (the manual's "Laatste inlog")."""
     user.previous_login = user.last_login

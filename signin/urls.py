@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("inloggen/", views.login, name="login"),
     path("inloggen/code/", views.login_code, name="code"),
+    path("inloggen/sleutel/", views.login_key, name="key"),
     path("uitloggen/", views.logout, name="logout"),
     path("geen-account/", views.no_account, name="no_account"),
     path("wachtwoord-vergeten/", views.reset_request, name="password_reset"),

@@ -15,6 +15,7 @@ from django_otp import devices_for_user
 from accounts.forms import ResetPasswordForm
 from accounts.password_reset import password_reset_queue
 from accounts.passwords import LoginRefused, password_changed
+from tokens import passkey_pages, webauthn
 from tokens.forms import OneTimeCodeForm
 from zorgportaal import sessions
 from zorgportaal.journey import (
@@ -62,8 +63,16 @@ def login(request):
 @sensitive_post_parameters("code")
 @never_cache
 def login_code(request):
-    """The one-time code of the app or token; a choice when there are several."""
-    devices = list(devices_for_user(request.user, confirmed=True))
+    """The one-time code of the app or token; a choice when there are several. A person with
+    a passkey or security key is offered that first (unless they asked for the code)."""
+    devices = [
+        device
+        for device in devices_for_user(request.user, confirmed=True)
+        if not webauthn.is_webauthn(device)
+    ]
+    offer_key = webauthn.passkeys_enabled() and (not devices or request.GET.get("met") != "code")
+    if offer_key and webauthn.user_credentials(request.user).exists():
+        return redirect("signin:key")
     form = OneTimeCodeForm(request.POST or None, devices=devices)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,6 +84,23 @@ def login_code(request):
         else:
             return redirect(safe_next(request, take_destination(request)) or "portal:dashboard")
     return render(request, "signin/login_code.html", {"form": form})
+
+
+@stages(Stage.SECOND_FACTOR)
+@sensitive_post_parameters("credential")
+@never_cache
+def login_key(request):
+    """ "Inloggen met uw beveiligingssleutel": the second step with a passkey or key."""
+    has_codes = any(
+        not webauthn.is_webauthn(device)
+        for device in devices_for_user(request.user, confirmed=True)
+    )
+
+    def accepted(device):
+        services.passkey_login(request, device=device)
+        return redirect(safe_next(request, take_destination(request)) or "portal:dashboard")
+
+    return passkey_pages.passkey_login_page(request, accepted=accepted, other_factors=has_codes)
 
 
 @stages(*ALL_STAGES)

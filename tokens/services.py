@@ -240,6 +240,11 @@ def _unused_name(user, base: str) -> str:
     return name
 
 
+def unused_device_name(user, base: str) -> str:
+    """A name none of the person's other factors has: `base`, or `base 2`, `base 3` …"""
+    return _unused_name(user, base[: DEVICE_NAME_MAX_LENGTH - 4])
+
+
 def _confirmed_devices(user, *, excluding) -> list:
     return [
         other
@@ -284,7 +289,7 @@ def device_list(*, user) -> list[DeviceSummary]:
             name=device.name,
             kind=str(device._meta.verbose_name),
             confirmed=device.confirmed,
-            locked=device.is_locked,
+            locked=getattr(device, "is_locked", False),  # a passkey has no code to guess
             created_at=device.created_at,
             last_used_at=device.last_used_at,
         )

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "zorgportaal",
     "accounts",
     "tokens",
+    # Passkeys and FIDO2 keys: the library's device model (tokens/webauthn.py). After tokens,
+    # so django-otp asks for an app or token first and their logins cost no extra query.
+    "django_otp_webauthn",
     "signin",
     "registration",
     "myaccount",
@@ -214,6 +217,12 @@ ANYMAIL = {
 INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", 14)
 OTP_SEED_KEY = env("OTP_SEED_KEY")
 OTP_SEED_KEY_FALLBACKS = envlist("OTP_SEED_KEY_FALLBACKS", "")
+# Passkeys and FIDO2 security keys as a factor (issue 16; tokens/webauthn.py): off until Mijn
+# account and the organisations' policy handle them. Our own pages run the ceremonies (the
+# library's JSON views are not mounted); the relying party is SITE_URL's host and origin.
+PASSKEYS_ENABLED = envbool("PASSKEYS_ENABLED", "false")
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 120  # the browser's prompt, and how long a challenge lives
 HELPDESK_OPENING_HOURS = env("HELPDESK_OPENING_HOURS", "mon-fri 08:30-17:00")
 HELPDESK_HOLIDAYS = env("HELPDESK_HOLIDAYS", "NL")
 # The environment's name in titles, the header, buttons and mails ("ZorgPortaal Acceptatie").
@@ -386,6 +395,9 @@ PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.DO
 OIDC_SIGNING_KEY, OIDC_PUBLISHED_KEYS = oidc_signing_keys()
 OIDC_SIGNING_KEY_IS_DEVELOPMENT_KEY = not env("OIDC_SIGNING_KEY").strip()
 OIDC_ISSUER = SITE_URL + "/oidc"
+OTP_WEBAUTHN_RP_ID = urlsplit(SITE_URL).hostname or ""
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{urlsplit(SITE_URL).scheme}://{urlsplit(SITE_URL).netloc}"]
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,

@@ -1,0 +1,113 @@
+// Passkeys and security keys (tokens/webauthn.py): the page's form carries the options the
+// server made (a JSON data block, no inline script); on submit the browser asks the key, and
+// the key's answer goes back in the hidden "credential" field of the same form.
+(function () {
+  "use strict";
+
+  const form = document.querySelector("form[data-webauthn]");
+  const optionsBlock = document.getElementById("webauthn-options");
+  if (!form || !optionsBlock) {
+    return;
+  }
+  const ceremony = form.dataset.webauthn; // "create" or "get"
+  const field = form.querySelector("input[name='credential']");
+  const button = form.querySelector("button[type='submit']");
+
+  function show(id) {
+    document.querySelectorAll("[data-webauthn-message]").forEach(function (element) {
+      element.hidden = element.id !== id;
+    });
+    const shown = document.getElementById(id);
+    if (shown) {
+      shown.focus();
+    }
+  }
+
+  if (!window.PublicKeyCredential || !navigator.credentials) {
+    show("webauthn-unsupported");
+    button.disabled = true;
+    return;
+  }
+
+  function toBytes(text) {
+    const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    const binary = atob(base64 + "===".slice((base64.length + 3) % 4));
+    return Uint8Array.from(binary, function (c) {
+      return c.charCodeAt(0);
+    }).buffer;
+  }
+
+  function toText(buffer) {
+    let binary = "";
+    new Uint8Array(buffer).forEach(function (b) {
+      binary += String.fromCharCode(b);
+    });
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function withBytes(descriptors) {
+    return (descriptors || []).map(function (descriptor) {
+      return Object.assign({}, descriptor, { id: toBytes(descriptor.id) });
+    });
+  }
+
+  function publicKey(options) {
+    const copy = Object.assign({}, options, { challenge: toBytes(options.challenge) });
+    if (ceremony === "create") {
+      copy.user = Object.assign({}, options.user, { id: toBytes(options.user.id) });
+      copy.excludeCredentials = withBytes(options.excludeCredentials);
+    } else {
+      copy.allowCredentials = withBytes(options.allowCredentials);
+    }
+    return copy;
+  }
+
+  function answer(credential) {
+    const response = credential.response;
+    const out = {
+      id: credential.id,
+      rawId: toText(credential.rawId),
+      type: credential.type,
+      authenticatorAttachment: credential.authenticatorAttachment || null,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: { clientDataJSON: toText(response.clientDataJSON) },
+    };
+    if (ceremony === "create") {
+      out.response.attestationObject = toText(response.attestationObject);
+      out.response.transports = response.getTransports ? response.getTransports() : [];
+    } else {
+      out.response.authenticatorData = toText(response.authenticatorData);
+      out.response.signature = toText(response.signature);
+      out.response.userHandle = response.userHandle ? toText(response.userHandle) : null;
+    }
+    return out;
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (field.value) {
+      return; // the key has answered: let the form go
+    }
+    event.preventDefault();
+    if (!form.reportValidity()) {
+      return;
+    }
+    button.disabled = true;
+    show("webauthn-waiting");
+    const options = publicKey(JSON.parse(optionsBlock.textContent));
+    const asked =
+      ceremony === "create"
+        ? navigator.credentials.create({ publicKey: options })
+        : navigator.credentials.get({ publicKey: options });
+    asked.then(
+      function (credential) {
+        field.value = JSON.stringify(answer(credential));
+        form.submit();
+      },
+      function () {
+        // Cancelled, timed out, or a key this account does not know: try again from a new page.
+        button.disabled = false;
+        show("webauthn-cancelled");
+      },
+    );
+  });
+})();
