@@ -1,0 +1,126 @@
+"""Passkeys and security keys in Chromium (issue 16, first part), with virtual authenticators
+of the DevTools protocol's WebAuthn domain: register one during the journey, log in with the
+password and the key, and a key the account does not know is refused. No CSP violation."""
+
+import re
+
+import pytest
+from django.core import mail
+from django_otp_webauthn.models import WebAuthnCredential
+from playwright.sync_api import expect
+
+from accounts.models import User
+from tests.browser.test_security_csp import COLLECT_VIOLATIONS, violations
+from tests.support import GOOD_PASSWORD, link_from_mail
+from zorgportaal.models import AuditEvent
+
+pytestmark = pytest.mark.browser
+
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "usb",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+
+
+@pytest.fixture
+def passkeys(settings, live_server):
+    """On; the invitation mail's link is made for the tests' SITE_URL first, then SITE_URL
+    becomes the live server's (http://localhost:port), the relying party of the keys."""
+    settings.PASSKEYS_ENABLED = True
+
+    def invite_then_serve(invite, address):
+        invitation, _ = invite(address)
+        settings.SITE_URL = live_server.url
+        return invitation, link_from_mail(mail.outbox[-1])
+
+    return invite_then_serve
+
+
+def authenticator(page, **options) -> tuple:
+    """A virtual authenticator plugged into this page's browser; (CDP session, its id)."""
+    session = page.context.new_cdp_session(page)
+    session.send("WebAuthn.enable", {"enableUI": False})
+    added = session.send(
+        "WebAuthn.addVirtualAuthenticator", {"options": {**AUTHENTICATOR, **options}}
+    )
+    return session, added["authenticatorId"]
+
+
+def watched(page):
+    page.add_init_script(COLLECT_VIOLATIONS)
+    return page
+
+
+def register_with_key(page, invite, passkeys) -> User:
+    invitation, link = passkeys(invite, "sleutel.test@delinde.example")
+    page.goto(link)
+    page.get_by_label("Vul een wachtwoord in").fill(GOOD_PASSWORD)
+    page.get_by_label("Vul het wachtwoord ter controle nogmaals in").fill(GOOD_PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Authenticatiemiddel kiezen")
+    page.get_by_role("link", name="Gebruik een beveiligingssleutel of passkey").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Beveiligingssleutel instellen")
+    page.get_by_label("Naam van uw sleutel").fill("YubiKey blauw")
+    page.get_by_role("button", name="Sleutel registreren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account succesvol aangemaakt")
+    return User.objects.get(email=invitation.email)
+
+
+def password_step(page, user) -> None:
+    page.goto("/inloggen/")
+    page.locator("#id_email").fill(user.email)
+    page.locator("#id_password").fill(GOOD_PASSWORD)
+    page.locator("#id_password").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen met uw beveiligingssleutel")
+
+
+@pytest.mark.parametrize(
+    ("transport", "viewport"),
+    [("usb", {"width": 1280, "height": 900}), ("internal", {"width": 390, "height": 844})],
+    ids=["security key on a desktop", "passkey on a phone"],
+)
+def test_register_during_the_journey_then_log_in_with_password_and_key(
+    page, invite, passkeys, transport, viewport
+):
+    page = watched(page)
+    page.set_viewport_size(viewport)
+    session, authenticator_id = authenticator(page, transport=transport)
+    user = register_with_key(page, invite, passkeys)
+    key = WebAuthnCredential.objects.get(user=user)
+    assert (key.name, key.confirmed) == ("YubiKey blauw", True)
+    credentials = session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
+    assert len(credentials["credentials"]) == 1
+
+    page.get_by_role("button", name="Uitloggen").first.click()
+    password_step(page, user)
+    page.get_by_role("button", name="Inloggen met sleutel").click()
+    # Not yet verified by the helpdesk: the journey goes on there, as after a code.
+    expect(page).to_have_url(re.compile(r"/verificatie/$"))
+    login = AuditEvent.objects.get(event="login.succeeded")
+    assert login.details["factor"] == "webauthn"
+    assert violations(page) == []
+
+
+def test_a_key_the_account_does_not_know_is_refused(browser, live_server, invite, passkeys):
+    first = browser.new_context(base_url=live_server.url, locale="nl-NL")
+    first.set_default_timeout(10_000)
+    page = watched(first.new_page())
+    authenticator(page)
+    user = register_with_key(page, invite, passkeys)
+    first.close()
+
+    other = browser.new_context(base_url=live_server.url, locale="nl-NL")
+    other.set_default_timeout(10_000)
+    page = watched(other.new_page())
+    authenticator(page)  # a second key, which this account never registered
+    password_step(page, user)
+    page.get_by_role("button", name="Inloggen met sleutel").click()
+    expect(page.locator("#webauthn-cancelled")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen met uw beveiligingssleutel")
+    assert not AuditEvent.objects.filter(event="login.succeeded").exists()
+    assert violations(page) == []
+    other.close()
