@@ -62,7 +62,10 @@ class OneTimeCodeForm(forms.Form):
 
     def __init__(self, *args, devices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.devices = {device.persistent_id: device for device in devices}
+        # Only devices that show codes: a passkey or security key (tokens.webauthn) has none.
+        self.devices = {
+            device.persistent_id: device for device in devices if hasattr(device, "check_code")
+        }
         self.fields["device"].choices = [(pid, d.name) for pid, d in self.devices.items()]
         self.fields["device"].initial = next(iter(self.devices), None)
         self.fields["code"].widget.attrs["autofocus"] = True

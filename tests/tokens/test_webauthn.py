@@ -405,3 +405,12 @@ def test_the_key_is_listed_and_removed_like_any_factor(key_holder):
     assert token_services.device_remove(device, last_factor_allowed=True)  # a helpdesk reset
     assert not WebAuthnCredential.objects.exists()
     assert events("device.removed").get().details["kind"] == "webauthncredential"
+
+
+def test_a_code_form_never_offers_a_key(key_holder):
+    from tests.support import give_app
+    from tokens.forms import OneTimeCodeForm
+
+    user = give_app(key_holder[0])
+    form = OneTimeCodeForm(devices=list(devices_for_user(user, confirmed=True)))
+    assert list(form.devices) == [user.app.persistent_id]
