@@ -10,6 +10,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from accounts.models import User
+from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.browser.test_security_csp import COLLECT_VIOLATIONS, violations
 from tests.support import GOOD_PASSWORD, link_from_mail
 from zorgportaal.models import AuditEvent
@@ -50,6 +51,16 @@ def authenticator(page, **options) -> tuple:
     return session, added["authenticatorId"]
 
 
+def accessible(page) -> None:
+    """axe-core finds nothing on this screen, and nothing scrolls sideways at its width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert not results.violations_count, results.generate_report()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"]
+
+
 def watched(page):
     page.add_init_script(COLLECT_VIOLATIONS)
     return page
@@ -62,8 +73,10 @@ def register_with_key(page, invite, passkeys) -> User:
     page.get_by_label("Vul het wachtwoord ter controle nogmaals in").fill(GOOD_PASSWORD)
     page.get_by_role("button", name="Volgende").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Authenticatiemiddel kiezen")
+    accessible(page)
     page.get_by_role("link", name="Gebruik een beveiligingssleutel of passkey").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Beveiligingssleutel instellen")
+    accessible(page)
     page.get_by_label("Naam van uw sleutel").fill("YubiKey blauw")
     page.get_by_role("button", name="Sleutel registreren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Account succesvol aangemaakt")
@@ -118,8 +131,10 @@ def test_a_key_the_account_does_not_know_is_refused(browser, live_server, invite
     page = watched(other.new_page())
     authenticator(page)  # a second key, which this account never registered
     password_step(page, user)
+    accessible(page)
     page.get_by_role("button", name="Inloggen met sleutel").click()
     expect(page.locator("#webauthn-cancelled")).to_be_visible()
+    accessible(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen met uw beveiligingssleutel")
     assert not AuditEvent.objects.filter(event="login.succeeded").exists()
     assert violations(page) == []
