@@ -55,8 +55,15 @@ def login(request):
         else:
             if next_url:
                 remember_destination(request, next_url)
-            return redirect("signin:code")
+            return redirect(_second_step(request.user))
     return render(request, "signin/login.html", {"form": form, "next": next_url})
+
+
+def _second_step(user) -> str:
+    """A person with a passkey or security key is asked for it first (no extra redirect)."""
+    if webauthn.passkeys_enabled() and webauthn.user_credentials(user).exists():
+        return "signin:key"
+    return "signin:code"
 
 
 @stages(Stage.SECOND_FACTOR)
@@ -91,10 +98,12 @@ def login_code(request):
 @never_cache
 def login_key(request):
     """ "Inloggen met uw beveiligingssleutel": the second step with a passkey or key."""
-    has_codes = any(
-        not webauthn.is_webauthn(device)
-        for device in devices_for_user(request.user, confirmed=True)
-    )
+
+    def has_codes() -> bool:
+        return any(
+            not webauthn.is_webauthn(device)
+            for device in devices_for_user(request.user, confirmed=True)
+        )
 
     def accepted(device):
         services.passkey_login(request, device=device)

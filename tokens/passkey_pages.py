@@ -60,8 +60,9 @@ def passkey_setup_page(request, *, bound):
     return render(request, "tokens/passkey_setup.html", context)
 
 
-def passkey_login_page(request, *, accepted, other_factors: bool):
-    """Ask the person's key; `accepted(device)` when it answered for this session's challenge."""
+def passkey_login_page(request, *, accepted, other_factors):
+    """Ask the person's key; `accepted(device)` when it answered for this session's challenge.
+    `other_factors()` says whether to link to the code step (asked only when the page shows)."""
     require_enabled()
     form = PasskeyLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not form.cleaned_data["credential"]:
@@ -78,6 +79,6 @@ def passkey_login_page(request, *, accepted, other_factors: bool):
     context = {
         "form": form,
         "options": webauthn.authentication_options(request),
-        "other_factors": other_factors,
+        "other_factors": other_factors(),
     }
     return render(request, "tokens/passkey_login.html", context)

@@ -149,7 +149,7 @@ def key_holder(enabled, registered_client):
 
 
 def password_step(client, user):
-    client.post("/inloggen/", {"email": user.email, "password": GOOD_PASSWORD})
+    return client.post("/inloggen/", {"email": user.email, "password": GOOD_PASSWORD})
 
 
 # Behind the setting
@@ -284,8 +284,8 @@ def test_a_person_with_a_key_cannot_add_one_at_the_login(key_holder, client):
 
 def test_after_the_password_the_key_is_offered_and_logs_in(key_holder, client):
     user, key = key_holder
-    password_step(client, user)
-    assert client.get(CODE_URL)["Location"] == KEY_URL
+    assert password_step(client, user)["Location"] == KEY_URL
+    assert client.get(CODE_URL)["Location"] == KEY_URL  # the stage's home leads there too
     page = client.get(KEY_URL)
     assert "Inloggen met uw beveiligingssleutel" in text(page)
     assert "Gebruik in plaats daarvan uw app of token" not in text(page)
