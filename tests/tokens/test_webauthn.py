@@ -414,3 +414,19 @@ def test_a_code_form_never_offers_a_key(key_holder):
     user = give_app(key_holder[0])
     form = OneTimeCodeForm(devices=list(devices_for_user(user, confirmed=True)))
     assert list(form.devices) == [user.app.persistent_id]
+
+
+def test_a_helpdesk_reset_removes_keys_too(key_holder, agent, django_capture_on_commit_callbacks):
+    from tests.support import give_app
+    from verification import services as verification
+
+    user = give_app(key_holder[0])
+    code = verification.code_current(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = verification.factors_reset(
+            person=user, code=code, agent=agent, request=None, channel="phone"
+        )
+    assert removed == 2
+    assert not list(devices_for_user(user, confirmed=None))
+    user.refresh_from_db()
+    assert user.identity_verified_at is None  # the next factor meets the helpdesk again
