@@ -270,3 +270,13 @@ def test_the_page_needs_a_full_login_and_a_verified_account(client, unverified):
     assert client.get(PAGE).url.startswith("/inloggen/")
     log_in(client, unverified)
     assert client.get(PAGE).url == "/verificatie/"
+
+
+@pytest.mark.parametrize("page", ["/portaal/notificaties/", "/portaal/documentatie/"])
+def test_the_helpdesk_is_named_once_on_pages_that_name_it_themselves(
+    client, person, settings, page
+):
+    settings.HELPDESK_PHONE = "0851234567"
+    log_in(client, person)
+    html = client.get(page).content.decode()
+    assert html.count('href="tel:+31851234567"') == 1
