@@ -193,6 +193,24 @@ def test_a_person_logs_in_with_password_and_code_and_logs_out(client, person):
     assert {"login.password_accepted", "login.succeeded", "logout"} <= set(events)
 
 
+def test_a_person_registers_a_security_key_and_logs_in_with_it(
+    client, organisation, role, settings
+):
+    from tests.support import SoftKey, options_of
+
+    settings.PASSKEYS_ENABLED = True
+    user, key = password_chosen(client, invited(organisation, role)), SoftKey()
+    options = options_of(client.get("/registreren/sleutel/"))
+    answer = client.post("/registreren/sleutel/", {"credential": key.register(options)})
+    assert answer["Location"] == "/registreren/klaar/"
+    client.post("/uitloggen/")
+    answer = client.post("/inloggen/", {"email": user.email, "password": GOOD_PASSWORD})
+    assert answer["Location"] == "/inloggen/sleutel/"
+    options = options_of(client.get("/inloggen/sleutel/"))
+    answer = client.post("/inloggen/sleutel/", {"credential": key.assert_(options)})
+    assert answer["Location"] == "/portaal/"
+
+
 def test_the_language_switch_answers_in_english(client):
     answer = client.post("/i18n/setlang/", {"language": "en", "next": "/inloggen/"})
     assert answer["Location"] == "/inloggen/"

@@ -6,123 +6,23 @@ The authenticator here is a software one (an EC P-256 key, "none" attestation), 
 checks real signatures; the browser test (tests/browser/test_passkeys.py) uses Chromium's.
 """
 
-import base64
-import hashlib
-import json
-import re
-import secrets
-import struct
-
-import cbor2
 import pytest
 import time_machine
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from django_otp import devices_for_user
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import User
-from tests.support import GOOD_PASSWORD, text
+from tests.support import AT, GOOD_PASSWORD, UP, SoftKey, b64url, options_of, text
+from tests.support import WEBAUTHN_ORIGIN as ORIGIN
 from tokens import services as token_services
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-ORIGIN = "https://portaal.example.nl"  # SITE_URL in tests/conftest.py
 CHOOSE_URL = "/registreren/authenticatiemiddel/"
 SETUP_URL = "/registreren/sleutel/"
 CODE_URL = "/inloggen/code/"
 KEY_URL = "/inloggen/sleutel/"
-UP, UV, AT = 0x01, 0x04, 0x40
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64url(text_: str) -> bytes:
-    return base64.urlsafe_b64decode(text_ + "=" * (-len(text_) % 4))
-
-
-class SoftKey:
-    """A FIDO2 authenticator in software: one credential, a counter, a PIN it always asks."""
-
-    def __init__(self):
-        self.private_key = ec.generate_private_key(ec.SECP256R1())
-        self.credential_id = secrets.token_bytes(32)
-        self.sign_count = 0
-
-    def _cose_key(self) -> bytes:
-        numbers = self.private_key.public_key().public_numbers()
-        return cbor2.dumps(
-            {
-                1: 2,
-                3: -7,
-                -1: 1,
-                -2: numbers.x.to_bytes(32, "big"),
-                -3: numbers.y.to_bytes(32, "big"),
-            }
-        )
-
-    @staticmethod
-    def _client_data(kind, challenge, origin) -> bytes:
-        return json.dumps(
-            {"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}
-        ).encode()
-
-    def register(self, options, *, origin=ORIGIN, rp_id=None, flags=UP | UV | AT) -> str:
-        rp_hash = hashlib.sha256((rp_id or options["rp"]["id"]).encode()).digest()
-        attested = (
-            bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id
-        ) + self._cose_key()
-        auth_data = rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
-        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        return json.dumps(
-            {
-                "id": b64url(self.credential_id),
-                "rawId": b64url(self.credential_id),
-                "type": "public-key",
-                "clientExtensionResults": {"credProps": {"rk": True}},
-                "response": {
-                    "clientDataJSON": b64url(client_data),
-                    "attestationObject": b64url(attestation),
-                    "transports": ["usb"],
-                },
-            }
-        )
-
-    def assert_(self, options, *, origin=ORIGIN, rp_id=None, flags=UP | UV, count=None) -> str:
-        self.sign_count = self.sign_count + 1 if count is None else count
-        rp_hash = hashlib.sha256((rp_id or options["rpId"]).encode()).digest()
-        auth_data = rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count)
-        client_data = self._client_data("webauthn.get", options["challenge"], origin)
-        signed = auth_data + hashlib.sha256(client_data).digest()
-        signature = self.private_key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        return json.dumps(
-            {
-                "id": b64url(self.credential_id),
-                "rawId": b64url(self.credential_id),
-                "type": "public-key",
-                "clientExtensionResults": {},
-                "response": {
-                    "clientDataJSON": b64url(client_data),
-                    "authenticatorData": b64url(auth_data),
-                    "signature": b64url(signature),
-                    "userHandle": None,
-                },
-            }
-        )
-
-
-def options_of(response) -> dict:
-    found = re.search(
-        r'<script id="webauthn-options" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert found, "the page carries no WebAuthn options"
-    return json.loads(found.group(1))
 
 
 def events(name):
