@@ -139,3 +139,30 @@ def test_a_key_the_account_does_not_know_is_refused(browser, live_server, invite
     assert not AuditEvent.objects.filter(event="login.succeeded").exists()
     assert violations(page) == []
     other.close()
+
+
+def test_with_the_keyboard_only(page, invite, passkeys):
+    from tests.browser.test_keyboard import Keyboard
+
+    keyboard = Keyboard(page)
+    authenticator(page)
+    invitation, link = passkeys(invite, "toetsenbord@delinde.example")
+    page.goto(link)
+    page.get_by_label("Vul een wachtwoord in").fill(GOOD_PASSWORD)
+    page.get_by_label("Vul het wachtwoord ter controle nogmaals in").fill(GOOD_PASSWORD)
+    page.get_by_label("Vul het wachtwoord ter controle nogmaals in").press("Enter")
+    keyboard.tab_to("a[href='/registreren/sleutel/']")
+    page.keyboard.press("Enter")
+    keyboard.tab_to("#id_name")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("Sleutel op de sleutelbos")
+    keyboard.tab_to("form[data-webauthn] button[type='submit']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account succesvol aangemaakt")
+    assert WebAuthnCredential.objects.get().name == "Sleutel op de sleutelbos"
+
+    page.context.clear_cookies()
+    password_step(page, User.objects.get(email=invitation.email))
+    keyboard.tab_to("form[data-webauthn] button[type='submit']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/verificatie/$"))
