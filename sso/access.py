@@ -2,6 +2,7 @@
 
 from oauth2_provider.models import get_application_model
 
+from tokens import webauthn
 from zorgportaal import audit
 
 from .models import Consent, SignIn
@@ -27,7 +28,7 @@ def consent_needed(user, application, scopes) -> bool:
 
 def authentication_methods(user) -> list[str]:
     """RFC 8176 `amr` of this login: the password, and what the second factor is."""
-    return ["pwd", *user.otp_device.authentication_methods, "mfa"]
+    return ["pwd", *webauthn.authentication_methods(user.otp_device), "mfa"]
 
 
 def services_by_login(user) -> dict[str, list[str]]:

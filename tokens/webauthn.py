@@ -100,6 +100,15 @@ def is_webauthn(device) -> bool:
     return isinstance(device, WebAuthnCredential)
 
 
+# RFC 8176 for a key: proof of possession of a hardware-protected key, its user verified on it.
+AUTHENTICATION_METHODS = ("hwk", "user")
+
+
+def authentication_methods(device) -> tuple[str, ...]:
+    """The `amr` values of a second factor: a key's, or those its device class declares."""
+    return AUTHENTICATION_METHODS if is_webauthn(device) else device.authentication_methods
+
+
 def _begin(request, key: str, options: dict, state: dict) -> dict:
     request.session[key] = {**state, "at": time.time()}
     return options
