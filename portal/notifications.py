@@ -40,9 +40,11 @@ LOGIN = "login.succeeded"
 
 
 def _kind(details: dict) -> str:
-    return {"appdevice": _("Authenticator-app"), "hardwaretokendevice": _("Token")}.get(
-        details.get("kind", ""), _("Authenticatiemiddel")
-    )
+    return {
+        "appdevice": _("Authenticator-app"),
+        "hardwaretokendevice": _("Token"),
+        "webauthncredential": _("Beveiligingssleutel of passkey"),
+    }.get(details.get("kind", ""), _("Authenticatiemiddel"))
 
 
 def _serial(details: dict) -> str:
@@ -66,6 +68,11 @@ TEXTS: dict[str, Callable[[dict], tuple[str, str]]] = {
     "login.failed": lambda d: (_("Onjuiste code ingevuld bij het inloggen"), ""),
     "device.confirmed": lambda d: (_("Authenticator-app toegevoegd"), ""),
     "token.linked": lambda d: (_("Token gekoppeld"), _serial(d)),
+    "webauthn.registered": lambda d: (
+        _("Beveiligingssleutel of passkey toegevoegd"),
+        d.get("name", ""),
+    ),
+    "webauthn.failed": lambda d: (_("Beveiligingssleutel of passkey niet geaccepteerd"), ""),
     "device.removed": lambda d: (_("%(kind)s verwijderd") % {"kind": _kind(d)}, ""),
     "device.locked": lambda d: (
         _("%(kind)s geblokkeerd na te veel onjuiste codes") % {"kind": _kind(d)},

@@ -87,6 +87,21 @@ def test_the_persons_security_events_show_newest_first_in_plain_dutch(person):
     [
         ("login.failed", {"factor": "code"}, "Onjuiste code ingevuld bij het inloggen | –"),
         (
+            "webauthn.registered",
+            {"name": "YubiKey blauw"},
+            "Beveiligingssleutel of passkey toegevoegd | YubiKey blauw",
+        ),
+        (
+            "webauthn.failed",
+            {"ceremony": "authentication", "reason": "InvalidAuthenticationResponse"},
+            "Beveiligingssleutel of passkey niet geaccepteerd | –",
+        ),
+        (
+            "device.removed",
+            {"kind": "webauthncredential"},
+            "Beveiligingssleutel of passkey verwijderd | –",
+        ),
+        (
             "device.locked",
             {"kind": "hardwaretokendevice"},
             "Token geblokkeerd na te veel onjuiste codes | –",
