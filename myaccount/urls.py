@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("mijn-account/app/", views.add_app, name="add_app"),
     path("mijn-account/token/", views.add_token, name="add_token"),
+    path("mijn-account/sleutel/", views.add_key, name="add_key"),
     path("mijn-account/token/uploaden/", views.token_upload, name="token_upload"),
     path("mijn-account/azure-csv/", views.csv_upload, name="csv"),
     path("mijn-account/sessies/", views.login_sessions, name="sessions"),

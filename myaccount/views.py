@@ -1,5 +1,7 @@
-"""Mijn account (SPEC 9): the person's authenticators (add, remove, behind a fresh code), the
-password, the Azure CSV upload, and the sessions and services signed in to."""
+"""Mijn account (SPEC 9): the person's authenticators (add, remove, behind a fresh code or
+key), the password, the Azure CSV upload, and the sessions and services signed in to."""
+
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -7,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,9 +20,9 @@ from accounts.forms import ChangePasswordForm
 from accounts.passwords import LoginRefused, password_changed
 from sso import access as sso_access
 from sso.models import Consent
-from tokens import pages
+from tokens import pages, passkey_pages, webauthn
 from tokens import services as token_services
-from tokens.codes import step_up_confirm
+from tokens.codes import step_up_confirm, step_up_key_confirm
 from tokens.forms import OneTimeCodeForm
 from tokens.models import AzureCsvImport
 from zorgportaal import audit, sessions
@@ -32,28 +35,52 @@ from zorgportaal.stepup import fresh_second_factor_in_portal
 
 from .forms import DeviceNameForm
 
+KEY_KIND = gettext_lazy("Beveiligingssleutel of passkey")
+
+
+def _kind(device) -> str:
+    """The kind a person reads: a key's in Dutch, not the library's "WebAuthn credential"."""
+    return str(KEY_KIND) if webauthn.is_webauthn(device) else str(device._meta.verbose_name)
+
 
 @never_cache
 def overview(request: AuthenticatedHttpRequest):
     """Linked authenticators: add, name, or remove one while another remains."""
     devices = [d for d in token_services.device_list(user=request.user) if d.confirmed]
+    keys = {key.persistent_id for key in webauthn.user_credentials(request.user)}
+    devices = [replace(d, kind=str(KEY_KIND)) if d.persistent_id in keys else d for d in devices]
     current = getattr(request.user, "otp_device", None)
     context = {
         "devices": devices,
+        "passkeys": webauthn.passkeys_enabled(),
         "current_device": current.persistent_id if current else None,
         "tab": "overview",
     }
     return render(request, "myaccount/overview.html", context)
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "credential")
 @never_cache
 def confirm_code(request: AuthenticatedHttpRequest):
-    """Step-up: a current code before authenticators change; an open session is not enough."""
+    """Step-up: a current code, or the person's passkey or security key (issue 16), before
+    authenticators change; an open session is not enough. A key-only person gets the key."""
     devices = list(devices_for_user(request.user, confirmed=True))
-    form = OneTimeCodeForm(request.POST or None, devices=devices)
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    if request.method == "POST" and form.is_valid():
+    with_key = request.method == "POST" and "credential" in request.POST
+    form = OneTimeCodeForm(None if with_key else request.POST or None, devices=devices)
+    has_keys = webauthn.passkeys_enabled() and any(webauthn.is_webauthn(d) for d in devices)
+    key_form = passkey_pages.PasskeyLoginForm(request.POST if with_key and has_keys else None)
+    if with_key and has_keys and key_form.is_valid():
+        if not key_form.cleaned_data["credential"]:
+            key_form.add_error(None, passkey_pages.NOT_PASSED)
+        else:
+            try:
+                step_up_key_confirm(request, credential_json=key_form.cleaned_data["credential"])
+            except LoginRefused as refused:
+                key_form.add_error(None, refused.message)
+            else:
+                return redirect(next_url or "myaccount:overview")
+    elif not with_key and request.method == "POST" and form.is_valid():
         try:
             step_up_confirm(
                 request, device=form.cleaned_data["device"], code=form.cleaned_data["code"]
@@ -62,9 +89,15 @@ def confirm_code(request: AuthenticatedHttpRequest):
             form.add_error("code", refused.message)
         else:
             return redirect(next_url or "myaccount:overview")
-    return render(
-        request, "myaccount/confirm_code.html", {"form": form, "next": next_url, "tab": "overview"}
-    )
+    context = {
+        "form": form,
+        "has_codes": bool(form.devices),
+        "key_form": key_form if has_keys else None,
+        "options": webauthn.authentication_options(request) if has_keys else None,
+        "next": next_url,
+        "tab": "overview",
+    }
+    return render(request, "myaccount/confirm_code.html", context)
 
 
 def _own_device(request: AuthenticatedHttpRequest, persistent_id: str) -> Device:
@@ -97,7 +130,7 @@ def remove_factor(request: AuthenticatedHttpRequest, persistent_id: str):
     ]
     context = {
         "device": device,
-        "kind": device._meta.verbose_name,
+        "kind": _kind(device),
         "others": others,
         "this_login": this_login,
         "tab": "overview",
@@ -184,6 +217,24 @@ def add_token(request):
         bound=lambda device: _added(request, device),
         source=AzureCsvImport.Source.MYACCOUNT,
     )
+
+
+@fresh_second_factor_in_portal
+@sensitive_post_parameters("credential")
+@never_cache
+def add_key(request):
+    """ "Sleutel of passkey toevoegen" (issue 16, only with PASSKEYS_ENABLED): named on its
+    page, so back to Mijn account with a message (registration audits it)."""
+
+    def added(device):
+        messages.success(
+            request,
+            _("Uw beveiligingssleutel of passkey “%(name)s” is toegevoegd.")
+            % {"name": device.name},
+        )
+        return redirect("myaccount:overview")
+
+    return passkey_pages.passkey_setup_page(request, bound=added)
 
 
 @fresh_second_factor_in_portal

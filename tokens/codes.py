@@ -10,7 +10,7 @@ from accounts.passwords import LoginRefused, count_failure, refuse_while_throttl
 from zorgportaal import audit, throttle
 from zorgportaal.stepup import mark_fresh
 
-from . import services
+from . import services, webauthn
 
 WRONG_CODE = _(
     "Deze code klopt niet of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
@@ -44,3 +44,18 @@ def step_up_confirm(request, *, device, code: str) -> None:
     one_time_code_check(request, device=device, code=code)
     mark_fresh(request)
     audit.record("stepup.succeeded", request=request, subject=request.user)
+
+
+def step_up_key_confirm(request, *, credential_json: str) -> None:
+    """Step-up with the person's passkey or security key (issue 16): its answer for this
+    session's challenge (`webauthn.authentication_check`, throttled with the codes) makes the
+    next minutes "fresh", for a person whose only factor may be a key; or LoginRefused."""
+    device = webauthn.authentication_check(request, credential_json=credential_json)
+    mark_fresh(request)
+    audit.record(
+        "stepup.succeeded",
+        request=request,
+        subject=request.user,
+        factor="webauthn",
+        device=device.persistent_id,
+    )
