@@ -1,9 +1,10 @@
 """The admin action "Identiteit verifiëren (medewerkers)": a superuser vouches for staff.
 
 An intermediate page asks why, and for a current code of the administrator's own second factor
-(`tokens.codes.step_up_confirm`: throttled and audited like the login's code step), so an admin
-session left open is not enough. Which accounts qualify, and the verifying itself, live in
-`accounts.staff`.
+(`tokens.codes.step_up_confirm`: throttled and audited like the login's code step), or, for an
+administrator whose only factors are passkeys or security keys, the key itself
+(`tokens.codes.step_up_key_confirm`, issue 16), so an admin session left open is not enough.
+Which accounts qualify, and the verifying itself, live in `accounts.staff`.
 """
 
 from django import forms
@@ -19,7 +20,8 @@ from django_otp import devices_for_user
 
 from accounts import staff
 from accounts.passwords import LoginRefused
-from tokens.codes import step_up_confirm
+from tokens import passkey_pages, webauthn
+from tokens.codes import step_up_confirm, step_up_key_confirm
 from tokens.forms import OneTimeCodeForm
 
 ACTION = "verify_staff_identity"
@@ -53,10 +55,19 @@ class StaffVerifyForm(OneTimeCodeForm):
         widget=forms.TextInput(attrs={"size": 60, "autofocus": True}),
     )
 
+    credential = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20_000)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].label = _("Code van uw eigen authenticatiemiddel")
         self.fields["code"].widget.attrs.pop("autofocus", None)
+        # Without a device that shows codes, the administrator's own key is asked instead.
+        self.with_key = not self.devices
+        if self.with_key:
+            del self.fields["device"]
+            del self.fields["code"]
+        else:
+            del self.fields["credential"]
 
 
 def verify_staff_identity(model_admin, request, queryset):
@@ -74,6 +85,8 @@ def verify_staff_identity(model_admin, request, queryset):
         _report(model_admin, request, [], skipped)
         return None
     devices = list(devices_for_user(request.user, confirmed=True))
+    if not webauthn.passkeys_enabled():
+        devices = [device for device in devices if not webauthn.is_webauthn(device)]
     form = StaffVerifyForm(request.POST if "post" in request.POST else None, devices=devices)
     if form.is_bound and form.is_valid() and _code_confirmed(request, form):
         reason = form.cleaned_data["reason"]
@@ -98,6 +111,11 @@ def verify_staff_identity(model_admin, request, queryset):
         "skipped": [(account, SKIPPED[refusal]) for account, refusal in skipped],
         "action": ACTION,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "options": (
+            webauthn.authentication_options(request)
+            if form.with_key and webauthn.passkeys_enabled() and devices
+            else None
+        ),
     }
     return TemplateResponse(
         request,
@@ -109,7 +127,18 @@ def verify_staff_identity(model_admin, request, queryset):
 
 @sensitive_variables("form")
 def _code_confirmed(request, form) -> bool:
-    """A current code of the administrator's own factor, or the reason it is refused."""
+    """A current code of the administrator's own factor (or their key's answer, when they
+    have no code to give), or the reason it is refused."""
+    if form.with_key:
+        if not form.cleaned_data["credential"] or not webauthn.passkeys_enabled():
+            form.add_error(None, passkey_pages.NOT_PASSED)
+            return False
+        try:
+            step_up_key_confirm(request, credential_json=form.cleaned_data["credential"])
+        except LoginRefused as refused:
+            form.add_error(None, refused.message)
+            return False
+        return True
     try:
         step_up_confirm(request, device=form.cleaned_data["device"], code=form.cleaned_data["code"])
     except LoginRefused as refused:
