@@ -121,24 +121,30 @@ def remove_factor(request: AuthenticatedHttpRequest, persistent_id: str):
     never the last one (the account could not log in)."""
     device = _own_device(request, persistent_id)
     this_login = _used_for_this_login(request, device)
-    if request.method == "POST":
-        return _remove(request, device, this_login=this_login)
     others = [
         other
         for other in devices_for_user(request.user, confirmed=True)
         if other.persistent_id != device.persistent_id
     ]
+    keys_left_only = (
+        webauthn.passkeys_enabled()
+        and bool(others)
+        and all(webauthn.is_webauthn(other) for other in others)
+    )
+    if request.method == "POST":
+        return _remove(request, device, this_login=this_login, with_key=keys_left_only)
     context = {
         "device": device,
         "kind": _kind(device),
         "others": others,
+        "keys_left_only": keys_left_only,
         "this_login": this_login,
         "tab": "overview",
     }
     return render(request, "myaccount/remove_factor.html", context)
 
 
-def _remove(request: AuthenticatedHttpRequest, device: Device, *, this_login: bool):
+def _remove(request: AuthenticatedHttpRequest, device: Device, *, this_login: bool, with_key: bool):
     if not token_services.device_remove(device, request=request):
         messages.error(request, _("Dit is uw enige authenticatiemiddel. Voeg eerst een ander toe."))
         return redirect("myaccount:overview")
@@ -148,6 +154,15 @@ def _remove(request: AuthenticatedHttpRequest, device: Device, *, this_login: bo
     # This session's second factor is gone: the gate asks for a code of another one, and
     # Mijn account opens again once it is given.
     remember_destination(request, reverse("myaccount:overview"))
+    if with_key:  # only keys are left: the login's key step asks for one (issue 16)
+        messages.success(
+            request,
+            _(
+                "Het authenticatiemiddel is verwijderd. U logt nu opnieuw in met uw "
+                "beveiligingssleutel of passkey."
+            ),
+        )
+        return redirect("signin:key")
     messages.success(
         request,
         _(

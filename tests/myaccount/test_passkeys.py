@@ -203,9 +203,14 @@ def test_the_last_factor_being_a_key_stays(key_only, person):
 
 def test_removing_the_app_this_login_used_leaves_the_key_to_log_in_with(with_key, person):
     client, key, _ = with_key
-    response = client.post(f"/mijn-account/verwijderen/{person.app.persistent_id}/")
-    assert response["Location"] == "/inloggen/code/"
-    assert client.get("/inloggen/code/")["Location"] == "/inloggen/sleutel/"
+    url = f"/mijn-account/verwijderen/{person.app.persistent_id}/"
+    page = text(client.get(url))
+    assert "U logt daarna opnieuw in met uw beveiligingssleutel of passkey" in page
+    assert "vul de code in" not in page
+    response = client.post(url)
+    assert response["Location"] == "/inloggen/sleutel/"
+    key_page = text(client.get("/inloggen/sleutel/"))
+    assert "U logt nu opnieuw in met uw beveiligingssleutel of passkey." in key_page
     options = options_of(client.get("/inloggen/sleutel/"))
     back = client.post("/inloggen/sleutel/", {"credential": key.assert_(options)})
     assert back["Location"] == "/mijn-account/"
