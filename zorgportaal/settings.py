@@ -398,6 +398,10 @@ OIDC_ISSUER = SITE_URL + "/oidc"
 OTP_WEBAUTHN_RP_ID = urlsplit(SITE_URL).hostname or ""
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{urlsplit(SITE_URL).scheme}://{urlsplit(SITE_URL).netloc}"]
 OTP_WEBAUTHN_RP_NAME = SITE_NAME
+if not PASSKEYS_ENABLED:
+    # The library checks that its origin is secure (https, or http://localhost): with passkeys
+    # off there is no relying party to check, and a plain-http SITE_URL is no mistake.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "otp_webauthn.E031"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,

@@ -107,3 +107,12 @@ def test_smtp_settings_are_strict(monkeypatch):
         settings_from(monkeypatch, EMAIL_USE_SSL="yes")
     with pytest.raises(ImproperlyConfigured, match=r"EMAIL_USE_TLS .* and EMAIL_USE_SSL"):
         settings_from(monkeypatch, EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
+
+
+@pytest.mark.parametrize(("enabled", "silenced"), [("false", True), ("true", False)])
+def test_a_plain_http_site_url_is_refused_for_passkeys_only(monkeypatch, enabled, silenced):
+    """WebAuthn needs a secure origin: the library's check stands once passkeys are on."""
+    monkeypatch.setenv("SITE_URL", "http://127.0.0.1:8000")
+    monkeypatch.setenv("PASSKEYS_ENABLED", enabled)
+    loaded = runpy.run_path(project_settings.__file__)
+    assert ("otp_webauthn.E031" in loaded.get("SILENCED_SYSTEM_CHECKS", [])) == silenced
