@@ -90,3 +90,28 @@ def test_a_key_only_person_steps_up_with_the_key(page, person, passkeys):
     step_up = AuditEvent.objects.filter(event="stepup.succeeded").latest("pk")
     assert step_up.details["factor"] == "webauthn"
     assert violations(page) == []
+
+
+def test_add_and_remove_a_key_with_the_keyboard_only(page, person, passkeys):
+    from tests.browser.test_keyboard import Keyboard
+
+    keyboard = Keyboard(page)
+    authenticator(page)
+    log_in(page, person)
+    page.goto("/mijn-account/")
+    keyboard.tab_to("a[href='/mijn-account/sleutel/']")
+    page.keyboard.press("Enter")
+    keyboard.tab_to("#id_name")
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("Sleutel op de sleutelbos")
+    keyboard.tab_to("form[data-webauthn] button[type='submit']")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/mijn-account/$"))
+    credential = WebAuthnCredential.objects.get(user=person)
+    assert credential.name == "Sleutel op de sleutelbos"
+    keyboard.tab_to(f"a[href='/mijn-account/verwijderen/{credential.persistent_id}/']")
+    page.keyboard.press("Enter")
+    keyboard.tab_to("form.links button[type='submit']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Het authenticatiemiddel is verwijderd.")).to_be_visible()
+    assert not WebAuthnCredential.objects.filter(user=person).exists()
