@@ -25,8 +25,41 @@ from .models import Invitation, Organisation, Role, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedDeletion, admin.ModelAdmin):
+    """An organisation and its passkey policy; each saved change is an event (NEN 7513)."""
+
     search_fields = ["name"]
+    list_display = ["name", "passkeys_allowed"]
+    list_filter = ["passkeys_allowed"]
+    fieldsets = [
+        (None, {"fields": ["name"]}),
+        (
+            _("Passkeys en beveiligingssleutels"),
+            {"fields": ["passkeys_allowed", "passkey_aaguids"]},
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        stored = Organisation.objects.select_for_update().get(pk=obj.pk) if change else None
+        before = admin_audit.organisation_state(stored or Organisation())
+        super().save_model(request, obj, form, change)
+        changed = admin_audit.changes(before, admin_audit.organisation_state(obj))
+        if not change:
+            audit.record("organisation.created_by_administrator", request=request, changed=changed)
+        elif changed:
+            audit.record(
+                "organisation.changed_by_administrator",
+                request=request,
+                organisation=obj.name,
+                changed=changed,
+            )
+
+    def audit_deletion(self, request, organisation):
+        audit.record(
+            "organisation.deleted_by_administrator",
+            request=request,
+            state=admin_audit.organisation_state(organisation),
+        )
 
 
 @admin.register(Role)

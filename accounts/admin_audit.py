@@ -33,6 +33,15 @@ def group_state(group) -> dict:
     }
 
 
+def organisation_state(organisation) -> dict:
+    """An organisation's name and its passkey policy (issue 16)."""
+    return {
+        "name": organisation.name,
+        "passkeys_allowed": organisation.passkeys_allowed,
+        "passkey_aaguids": sorted(organisation.allowed_aaguids()),
+    }
+
+
 def group_members(group) -> list[str]:
     """Who gains or loses the group's rights: its members' addresses."""
     return sorted(group.user_set.values_list("email", flat=True))

@@ -1,6 +1,7 @@
 """People, the organisations they work for, and the invitations that bring them in."""
 
 import hashlib
+import re
 import secrets
 import unicodedata
 from datetime import timedelta
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models, router
 from django.db.models.functions import Lower
 from django.db.models.sql import Query
@@ -33,8 +35,50 @@ def normalize_email(email: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip().lower()
 
 
+AAGUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def aaguid_lines(text: str) -> list[str]:
+    """The lines of an allow-list as AAGUIDs in lower case, empty lines skipped."""
+    return [line.strip().lower() for line in (text or "").splitlines() if line.strip()]
+
+
+def validate_aaguid_lines(text: str) -> None:
+    for line in aaguid_lines(text):
+        if not AAGUID.fullmatch(line):
+            raise ValidationError(
+                _("“%(value)s” is geen AAGUID (32 hexadecimale tekens in vijf groepen)."),
+                params={"value": line},
+            )
+
+
 class Organisation(models.Model):
     name = models.CharField(_("naam"), max_length=200, unique=True)
+    # Allowed unless an administrator says otherwise. Opting in per organisation was weighed
+    # and rejected: passkeys are already off for the whole platform until PASSKEYS_ENABLED is
+    # set, and a passkey or key cannot be phished while a six-digit code can; defaulting to
+    # "not allowed" would keep the stronger factor from every organisation whose administrator
+    # never opens this page. An organisation that wants only its own managed keys sets the
+    # allow-list below; one that wants none at all switches this off.
+    passkeys_allowed = models.BooleanField(
+        _("passkeys en beveiligingssleutels toegestaan"),
+        default=True,
+        help_text=_(
+            "Uit: medewerkers van deze organisatie kunnen geen passkey of beveiligingssleutel "
+            "instellen; al ingestelde sleutels blijven werken tot ze verwijderd zijn."
+        ),
+    )
+    passkey_aaguids = models.TextField(
+        _("alleen deze beveiligingssleutels (AAGUID)"),
+        blank=True,
+        help_text=_(
+            "Eén AAGUID per regel, bijvoorbeeld cb69481e-8ff7-4039-93ec-0a2729a154a8. Leeg: "
+            "elke passkey of sleutel telt. Ingevuld: alleen sleutels van deze typen, die dat "
+            "met hun attestatie bewijzen; passkeys zonder attestatie tellen dan niet. Geldt "
+            "voor nieuwe sleutels."
+        ),
+        validators=[validate_aaguid_lines],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -43,6 +87,10 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def allowed_aaguids(self) -> frozenset[str]:
+        """The AAGUIDs of the allow-list, lower case; empty when any key counts."""
+        return frozenset(aaguid_lines(self.passkey_aaguids))
 
 
 class Role(models.Model):

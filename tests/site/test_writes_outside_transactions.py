@@ -30,7 +30,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from accounts.invitations import invitations_create
-from accounts.models import Invitation, PasswordResetMail, User
+from accounts.models import Invitation, Organisation, PasswordResetMail, User
 from portal.models import Service
 from sso.models import Consent
 from tests.sso.relying_party import REDIRECT_URI, RelyingParty
@@ -620,6 +620,26 @@ def test_an_administrator_adds_changes_and_deletes_groups(admin_client):
         admin_client, groups, "delete_selected", other, post="yes"
     )
     assert not Group.objects.exists()
+
+
+def test_an_administrator_adds_changes_and_deletes_organisations(admin_client):
+    """Their passkey policy (issue 16) is audited when saved."""
+    url = "/admin/accounts/organisation/"
+    answer = admin_client.post(f"{url}add/", {"name": "Zorggroep Oost", "passkeys_allowed": "on"})
+    assert answer["Location"] == url
+    oost = Organisation.objects.get(name="Zorggroep Oost")
+    aaguid = "cb69481e-8ff7-4039-93ec-0a2729a154a8"
+    answer = admin_client.post(
+        f"{url}{oost.pk}/change/", {"name": "Zorggroep Oost", "passkey_aaguids": aaguid}
+    )
+    assert answer["Location"] == url
+    oost.refresh_from_db()
+    assert (oost.passkeys_allowed, oost.passkey_aaguids) == (False, aaguid)
+    assert AuditEvent.objects.filter(event="organisation.changed_by_administrator").exists()
+    assert admin_client.post(f"{url}{oost.pk}/delete/", {"post": "yes"})["Location"] == url
+    west = Organisation.objects.create(name="Zorggroep West")
+    assert "met succes verwijderd." in act(admin_client, url, "delete_selected", west, post="yes")
+    assert not Organisation.objects.filter(name__startswith="Zorggroep").exists()
 
 
 def test_an_administrator_exports_the_audit_trail_and_the_export_is_audited(admin_client):
