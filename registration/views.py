@@ -132,7 +132,7 @@ def choose_factor(request):
         "registration/choose_factor.html",
         {
             "can_restart_registration": registered_in_this_session(request),
-            "passkeys_enabled": webauthn.passkeys_enabled(),
+            "passkeys_enabled": webauthn.passkeys_allowed(request.user),
         },
     )
 

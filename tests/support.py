@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,8 +27,10 @@ from pathlib import Path
 from unittest import mock
 
 import cbor2
-from cryptography.hazmat.primitives import hashes
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -310,12 +313,57 @@ def b64url(data: bytes) -> str:
 
 
 class SoftKey:
-    """A FIDO2 authenticator in software: one credential, a counter, a PIN it always asks."""
+    """A FIDO2 authenticator in software: one credential, a counter, a PIN it always asks.
 
-    def __init__(self):
+    `aaguid` is its type (zeros by default); `attestation` how it proves it: "none", "self"
+    (packed, signed by the new key itself) or "packed" (signed by a maker's certificate that
+    names `certified_aaguid`, the AAGUID by default; None: the certificate names none)."""
+
+    def __init__(self, *, aaguid="", attestation="none", certified_aaguid=...):
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = secrets.token_bytes(32)
         self.sign_count = 0
+        self.aaguid = uuid.UUID(aaguid).bytes if aaguid else bytes(16)
+        self.attestation = attestation
+        self.certified_aaguid = aaguid if certified_aaguid is ... else certified_aaguid
+
+    def _attestation_statement(self, auth_data: bytes, client_data: bytes) -> tuple[str, dict]:
+        if self.attestation == "none":
+            return "none", {}
+        signed = auth_data + hashlib.sha256(client_data).digest()
+        if self.attestation == "self":
+            signature = self.private_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+            return "packed", {"alg": -7, "sig": signature}
+        maker_key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Sleutelmaker BV"),
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Authenticator Attestation"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "Sleutelmaker FIDO2"),
+            ]
+        )
+        now = timezone.now()
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(maker_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        )
+        if self.certified_aaguid:
+            value = b"\x04\x10" + uuid.UUID(self.certified_aaguid).bytes
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4"), value),
+                critical=False,
+            )
+        certificate = builder.sign(maker_key, hashes.SHA256())
+        signature = maker_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        return "packed", {"alg": -7, "sig": signature, "x5c": [der]}
 
     def _cose_key(self) -> bytes:
         numbers = self.private_key.public_key().public_numbers()
@@ -338,11 +386,12 @@ class SoftKey:
     def register(self, options, *, origin=WEBAUTHN_ORIGIN, rp_id=None, flags=UP | UV | AT) -> str:
         rp_hash = hashlib.sha256((rp_id or options["rp"]["id"]).encode()).digest()
         attested = (
-            bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id
+            self.aaguid + struct.pack(">H", len(self.credential_id)) + self.credential_id
         ) + self._cose_key()
         auth_data = rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
-        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
+        fmt, statement = self._attestation_statement(auth_data, client_data)
+        attestation = cbor2.dumps({"fmt": fmt, "attStmt": statement, "authData": auth_data})
         return json.dumps(
             {
                 "id": b64url(self.credential_id),

@@ -39,8 +39,10 @@ def require_enabled() -> None:
 
 
 def passkey_setup_page(request, *, bound):
-    """Explain, let the person name the key, register it (user verification required)."""
-    require_enabled()
+    """Explain, let the person name the key, register it (user verification required).
+    Not there for a person whose organisation does not allow passkeys (issue 16)."""
+    if not webauthn.passkeys_allowed(request.user):
+        raise Http404
     form = PasskeySetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not form.cleaned_data["credential"]:

@@ -15,16 +15,29 @@ origin (both from `SITE_URL`), with user verification required (a PIN or biometr
 
 import json
 import time
+import uuid
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp_webauthn import exceptions as library_errors
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
+from webauthn import verify_authentication_response
+from webauthn.helpers import (
+    base64url_to_bytes,
+    parse_attestation_object,
+    parse_authentication_credential_json,
+    parse_registration_credential_json,
+)
 from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import ResidentKeyRequirement, UserVerificationRequirement
+from webauthn.helpers.structs import (
+    AttestationConveyancePreference,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
 from accounts.passwords import LoginRefused, count_failure, refuse_while_throttled, throttle_keys
 from zorgportaal import audit, throttle
@@ -40,6 +53,14 @@ NOT_ACCEPTED = _(
     "een andere sleutel die bij uw account hoort."
 )
 EXPIRED = _("Dat duurde te lang. Probeer het opnieuw.")
+NOT_ALLOWED = _("Uw organisatie staat passkeys en beveiligingssleutels niet toe.")
+KEY_NOT_ALLOWED = _(
+    "Uw organisatie staat dit type beveiligingssleutel niet toe. Gebruik een sleutel die uw "
+    "organisatie heeft uitgegeven, of kies de app of de token."
+)
+
+# The certificate extension in which a key's maker states its AAGUID (id-fido-gen-ce-aaguid).
+AAGUID_EXTENSION = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")
 
 
 def passkeys_enabled() -> bool:
@@ -49,6 +70,25 @@ def passkeys_enabled() -> bool:
 def relying_party_id() -> str:
     """The host of SITE_URL: keys are bound to it (and so cannot be used on a look-alike)."""
     return urlsplit(settings.SITE_URL).hostname or ""
+
+
+def organisation_of(user):
+    if user is None or not user.is_authenticated:
+        return None
+    return user.organisation
+
+
+def passkeys_allowed(user) -> bool:
+    """Whether this person may set up a passkey or key: PASSKEYS_ENABLED, and their
+    organisation's policy (a person without an organisation follows the platform)."""
+    organisation = organisation_of(user)
+    return passkeys_enabled() and (organisation is None or organisation.passkeys_allowed)
+
+
+def allowed_aaguids(user) -> frozenset[str]:
+    """The organisation's allow-list of key types; empty when any key counts."""
+    organisation = organisation_of(user)
+    return frozenset() if organisation is None else organisation.allowed_aaguids()
 
 
 def expected_origin() -> str:
@@ -81,14 +121,59 @@ class Helper(WebAuthnHelper):
             user=user, require_user_verification=True
         )
 
+    def get_attestation_conveyance_preference(self) -> AttestationConveyancePreference:
+        """Ask for "direct" when the organisation allows only listed key types (the maker's
+        certificate shows the type); otherwise "none": no browser asks to reveal the make."""
+        if allowed_aaguids(self.request.user):
+            return AttestationConveyancePreference.DIRECT
+        return super().get_attestation_conveyance_preference()
+
+    def authenticate_complete(self, user, state: dict, data: dict):
+        """The library's, with the sign counter compared only after the signature is checked:
+        py_webauthn compares it first, so a counter going backwards could not be told from a
+        forged answer; here it is proof that another copy of the key signed (a clone)."""
+        credential = parse_authentication_credential_json(data)
+        try:
+            device = WebAuthnCredential.get_by_credential_id(credential.raw_id)
+        except WebAuthnCredential.DoesNotExist:
+            raise library_errors.CredentialNotFound() from None
+        if user and device.user_id != user.pk:
+            raise library_errors.CredentialUserMismatch() from None
+        response = verify_authentication_response(
+            credential=credential,
+            credential_current_sign_count=0,  # compared below, once the signature holds
+            credential_public_key=device.public_key,
+            expected_challenge=base64url_to_bytes(state["challenge"]),
+            expected_rp_id=self.get_relying_party_domain(),
+            expected_origin=self.get_allowed_origins(),
+            require_user_verification=state["require_user_verification"],
+        )
+        stored, presented = device.sign_count, response.new_sign_count
+        if (presented > 0 or stored > 0) and presented <= stored:
+            raise CounterRegressed(device, stored=stored, presented=presented)
+        device.sign_count = presented
+        device.backup_state = response.credential_backed_up
+        device.set_last_used_timestamp(commit=False)
+        device.save(update_fields=["sign_count", "last_used_at", "backup_state"])
+        return device
+
 
 class WebAuthnRefused(Exception):
     """The answer from the key was not accepted; `reason` for the trail, `message` for the page."""
 
-    def __init__(self, reason: str, message=NOT_ACCEPTED):
+    def __init__(self, reason: str, message=NOT_ACCEPTED, **details):
         super().__init__(reason)
         self.reason = reason
         self.message = str(message)
+        self.details = details  # facts for the audit trail, never secrets
+
+
+class CounterRegressed(WebAuthnRefused):
+    """A key signed correctly with a counter at or below the one it gave before: a clone."""
+
+    def __init__(self, device, *, stored: int, presented: int):
+        super().__init__("counter_regressed", stored_count=stored, presented_count=presented)
+        self.device = device
 
 
 def user_credentials(user):
@@ -149,13 +234,16 @@ def registration_complete(request, *, credential_json: str, name: str) -> WebAut
     user = request.user
     try:
         state = _take_state(request, REGISTER_STATE_KEY)
+        if not passkeys_allowed(user):
+            raise WebAuthnRefused("not_allowed", NOT_ALLOWED)
         data = _answer(credential_json)
         with transaction.atomic():
             device = Helper(request).register_complete(user=user, state=state, data=data)
+            _check_allow_list(user, data)  # after the library's checks; refused: rolled back
             device.name = services.unused_device_name(user, " ".join(name.split()) or DEFAULT_NAME)
             device.save(update_fields=["name"])
     except WebAuthnRefused as refused:
-        _failed(request, "registration", refused.reason)
+        _failed(request, "registration", refused.reason, **refused.details)
         raise
     except (WebAuthnException, library_errors.OTPWebAuthnApiError, KeyError, ValueError) as exc:
         _failed(request, "registration", type(exc).__name__)
@@ -199,6 +287,8 @@ def authentication_check(request, *, credential_json: str) -> WebAuthnCredential
         reason = exc.reason if isinstance(exc, WebAuthnRefused) else type(exc).__name__
         message = exc.message if isinstance(exc, WebAuthnRefused) else str(NOT_ACCEPTED)
         count_failure(keys)
+        if isinstance(exc, CounterRegressed):
+            _counter_regressed(request, exc)
         _failed(request, "authentication", reason)
         raise LoginRefused(message, reason=reason) from None
     except (KeyError, ValueError, TypeError):
@@ -216,7 +306,59 @@ def authentication_check(request, *, credential_json: str) -> WebAuthnCredential
     return device
 
 
-def _failed(request, ceremony: str, reason: str) -> None:
+def _check_allow_list(user, data: dict) -> None:
+    """With an allow-list, only a key whose maker's certificate signed its attestation counts,
+    and only when its AAGUID (its type) is on the list. A passkey without attestation ("none",
+    or signed by itself) cannot show its type, so it does not count.
+
+    The certificate is checked as the attestation's signer (py_webauthn) and, when it names an
+    AAGUID, against the one in the key's data; it is not chained to the makers' roots (the FIDO
+    Metadata Service): an allow-list keeps out keys of other types that people buy themselves,
+    not an attacker who builds a fake authenticator with a self-made certificate."""
+    allowed = allowed_aaguids(user)
+    if not allowed:
+        return
+    attestation = parse_attestation_object(
+        parse_registration_credential_json(data).response.attestation_object
+    )
+    aaguid = str(uuid.UUID(bytes=attestation.auth_data.attested_credential_data.aaguid))
+    certificates = attestation.att_stmt.x5c or []
+    fmt = str(getattr(attestation.fmt, "value", attestation.fmt))
+    if not certificates:
+        raise WebAuthnRefused("not_attested", KEY_NOT_ALLOWED, aaguid=aaguid, fmt=fmt)
+    if _certified_aaguid(certificates[0]) not in (None, aaguid):
+        raise WebAuthnRefused("aaguid_mismatch", KEY_NOT_ALLOWED, aaguid=aaguid, fmt=fmt)
+    if aaguid not in allowed:
+        raise WebAuthnRefused("aaguid_not_allowed", KEY_NOT_ALLOWED, aaguid=aaguid, fmt=fmt)
+
+
+def _certified_aaguid(certificate_der: bytes) -> str | None:
+    """The AAGUID the maker's certificate names (an OCTET STRING of 16 bytes), if any."""
+    certificate = x509.load_der_x509_certificate(certificate_der)
+    try:
+        value = certificate.extensions.get_extension_for_oid(AAGUID_EXTENSION).value.value
+    except x509.ExtensionNotFound:
+        return None
+    if len(value) == 18 and value[:2] == b"\x04\x10":
+        return str(uuid.UUID(bytes=value[2:]))
+    return "malformed"
+
+
+def _counter_regressed(request, refused: CounterRegressed) -> None:
+    """Its own event beside `webauthn.failed`: which key, and the counts (never key material)."""
+    audit.record(
+        "webauthn.counter_regressed",
+        request=request,
+        subject=request.user,
+        success=False,
+        device=refused.device.persistent_id,
+        name=refused.device.name,
+        aaguid=refused.device.aaguid,
+        **refused.details,
+    )
+
+
+def _failed(request, ceremony: str, reason: str, **details) -> None:
     audit.record(
         "webauthn.failed",
         request=request,
@@ -224,4 +366,5 @@ def _failed(request, ceremony: str, reason: str) -> None:
         success=False,
         ceremony=ceremony,
         reason=reason,
+        **details,
     )
