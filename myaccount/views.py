@@ -52,7 +52,7 @@ def overview(request: AuthenticatedHttpRequest):
     current = getattr(request.user, "otp_device", None)
     context = {
         "devices": devices,
-        "passkeys": webauthn.passkeys_enabled(),
+        "passkeys": webauthn.passkeys_allowed(request.user),
         "current_device": current.persistent_id if current else None,
         "tab": "overview",
     }

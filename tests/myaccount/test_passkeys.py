@@ -315,3 +315,12 @@ def test_switched_off_a_key_is_no_way_to_step_up(with_key, person, settings):
         response = client.post(CONFIRM_URL, {"credential": "{}", "next": "/mijn-account/app/"})
         assert response.status_code == 200
         assert client.get("/mijn-account/app/")["Location"].startswith(CONFIRM_URL)
+
+
+def test_an_organisation_without_passkeys_offers_no_key_to_add(enabled, client, person):
+    organisation = person.organisation
+    organisation.passkeys_allowed = False
+    organisation.save()
+    log_in(client, person)
+    assert "Sleutel of passkey toevoegen" not in text(client.get("/mijn-account/"))
+    assert client.get(ADD_URL).status_code == 404
