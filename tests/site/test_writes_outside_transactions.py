@@ -335,6 +335,19 @@ def test_mijn_account_adds_an_app_and_uploads_and_links_a_token(client, person, 
     assert AzureCsvImport.objects.get().source == AzureCsvImport.Source.MYACCOUNT
 
 
+def test_mijn_account_adds_a_security_key(client, person, settings):
+    from tests.support import SoftKey, options_of
+
+    settings.PASSKEYS_ENABLED = True
+    log_in(client, person)
+    options = options_of(client.get("/mijn-account/sleutel/"))
+    answer = client.post(
+        "/mijn-account/sleutel/", {"credential": SoftKey().register(options), "name": "YubiKey"}
+    )
+    assert answer["Location"] == "/mijn-account/"
+    assert "Uw beveiligingssleutel of passkey “YubiKey” is toegevoegd." in page_after(answer)
+
+
 # Verification: the person's chat and the helpdesk console
 
 
