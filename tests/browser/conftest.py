@@ -1,9 +1,19 @@
-"""Playwright driving Debian's Chromium (/usr/bin/chromium); no browser is ever downloaded."""
+"""Playwright driving Debian's Chromium (/usr/bin/chromium); no browser is ever downloaded.
+
+Passkeys and security keys: the `passkeys` fixture turns them on, and
+`virtual_authenticator(page)` plugs a key into the page's browser (import it from here).
+"""
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from django.test import override_settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import CDPSession, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,3 +61,64 @@ def contexts(browser, live_server, transactional_db):
     yield made
     for context in made:
         context.close()
+
+
+# DevTools' VirtualAuthenticatorOptions: a FIDO2 key on USB that checks its PIN (user
+# verification) and is touched at once, with no dialog in the way.
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "usb",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+
+
+@dataclass
+class VirtualAuthenticator:
+    """A key plugged into one browser: the DevTools session that plugged it in, and its id."""
+
+    session: "CDPSession"
+    authenticator_id: str
+
+    def credentials(self) -> list[dict]:
+        """The credentials the key holds (DevTools' WebAuthn.Credential), one per registration."""
+        answer = self.session.send(
+            "WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id}
+        )
+        return answer["credentials"]
+
+
+def virtual_authenticator(page: "Page", **options) -> VirtualAuthenticator:
+    """Plug a virtual key into `page` (Chromium's WebAuthn domain of DevTools); it stays
+    for every later navigation of that page (tab). Call it before the page asks the key.
+    `options` override AUTHENTICATOR, e.g. `transport="internal"` for a phone's own passkey,
+    `isUserVerified=False` for a key whose PIN check fails.
+
+        key = virtual_authenticator(page)
+        ...  # register a key in the page
+        assert len(key.credentials()) == 1
+    """
+    session = page.context.new_cdp_session(page)
+    session.send("WebAuthn.enable", {"enableUI": False})
+    added = session.send(
+        "WebAuthn.addVirtualAuthenticator", {"options": {**AUTHENTICATOR, **options}}
+    )
+    return VirtualAuthenticator(session, added["authenticatorId"])
+
+
+@pytest.fixture
+def passkeys(settings, live_server, invite):
+    """Passkeys on (PASSKEYS_ENABLED), with the live server (http://localhost:port) as the
+    keys' relying party (SITE_URL). Returns `invite(address)`, which invites as the `invite`
+    fixture does, (invitation, link path), its mail made for the tests' usual SITE_URL."""
+    mail_site_url = settings.SITE_URL  # the one tests.support.link_from_mail reads
+    settings.PASSKEYS_ENABLED = True
+    settings.SITE_URL = live_server.url
+
+    def invite_for_keys(address, **kwargs):
+        with override_settings(SITE_URL=mail_site_url):
+            return invite(address, **kwargs)
+
+    return invite_for_keys

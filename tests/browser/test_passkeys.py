@@ -5,50 +5,17 @@ password and the key, and a key the account does not know is refused. No CSP vio
 import re
 
 import pytest
-from django.core import mail
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from accounts.models import User
+from tests.browser.conftest import virtual_authenticator
 from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.browser.test_security_csp import COLLECT_VIOLATIONS, violations
-from tests.support import GOOD_PASSWORD, link_from_mail
+from tests.support import GOOD_PASSWORD
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.browser
-
-AUTHENTICATOR = {
-    "protocol": "ctap2",
-    "transport": "usb",
-    "hasResidentKey": True,
-    "hasUserVerification": True,
-    "isUserVerified": True,
-    "automaticPresenceSimulation": True,
-}
-
-
-@pytest.fixture
-def passkeys(settings, live_server):
-    """On; the invitation mail's link is made for the tests' SITE_URL first, then SITE_URL
-    becomes the live server's (http://localhost:port), the relying party of the keys."""
-    settings.PASSKEYS_ENABLED = True
-
-    def invite_then_serve(invite, address):
-        invitation, _ = invite(address)
-        settings.SITE_URL = live_server.url
-        return invitation, link_from_mail(mail.outbox[-1])
-
-    return invite_then_serve
-
-
-def authenticator(page, **options) -> tuple:
-    """A virtual authenticator plugged into this page's browser; (CDP session, its id)."""
-    session = page.context.new_cdp_session(page)
-    session.send("WebAuthn.enable", {"enableUI": False})
-    added = session.send(
-        "WebAuthn.addVirtualAuthenticator", {"options": {**AUTHENTICATOR, **options}}
-    )
-    return session, added["authenticatorId"]
 
 
 def accessible(page) -> None:
@@ -66,8 +33,8 @@ def watched(page):
     return page
 
 
-def register_with_key(page, invite, passkeys) -> User:
-    invitation, link = passkeys(invite, "sleutel.test@delinde.example")
+def register_with_key(page, passkeys) -> User:
+    invitation, link = passkeys("sleutel.test@delinde.example")
     page.goto(link)
     page.get_by_label("Vul een wachtwoord in").fill(GOOD_PASSWORD)
     page.get_by_label("Vul het wachtwoord ter controle nogmaals in").fill(GOOD_PASSWORD)
@@ -97,16 +64,15 @@ def password_step(page, user) -> None:
     ids=["security key on a desktop", "passkey on a phone"],
 )
 def test_register_during_the_journey_then_log_in_with_password_and_key(
-    page, invite, passkeys, transport, viewport
+    page, passkeys, transport, viewport
 ):
     page = watched(page)
     page.set_viewport_size(viewport)
-    session, authenticator_id = authenticator(page, transport=transport)
-    user = register_with_key(page, invite, passkeys)
+    key_in_browser = virtual_authenticator(page, transport=transport)
+    user = register_with_key(page, passkeys)
     key = WebAuthnCredential.objects.get(user=user)
     assert (key.name, key.confirmed) == ("YubiKey blauw", True)
-    credentials = session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
-    assert len(credentials["credentials"]) == 1
+    assert len(key_in_browser.credentials()) == 1
 
     page.get_by_role("button", name="Uitloggen").first.click()
     password_step(page, user)
@@ -118,18 +84,18 @@ def test_register_during_the_journey_then_log_in_with_password_and_key(
     assert violations(page) == []
 
 
-def test_a_key_the_account_does_not_know_is_refused(browser, live_server, invite, passkeys):
+def test_a_key_the_account_does_not_know_is_refused(browser, live_server, passkeys):
     first = browser.new_context(base_url=live_server.url, locale="nl-NL")
     first.set_default_timeout(10_000)
     page = watched(first.new_page())
-    authenticator(page)
-    user = register_with_key(page, invite, passkeys)
+    virtual_authenticator(page)
+    user = register_with_key(page, passkeys)
     first.close()
 
     other = browser.new_context(base_url=live_server.url, locale="nl-NL")
     other.set_default_timeout(10_000)
     page = watched(other.new_page())
-    authenticator(page)  # a second key, which this account never registered
+    virtual_authenticator(page)  # a second key, which this account never registered
     password_step(page, user)
     accessible(page)
     page.get_by_role("button", name="Inloggen met sleutel").click()
@@ -141,12 +107,12 @@ def test_a_key_the_account_does_not_know_is_refused(browser, live_server, invite
     other.close()
 
 
-def test_with_the_keyboard_only(page, invite, passkeys):
+def test_with_the_keyboard_only(page, passkeys):
     from tests.browser.test_keyboard import Keyboard
 
     keyboard = Keyboard(page)
-    authenticator(page)
-    invitation, link = passkeys(invite, "toetsenbord@delinde.example")
+    virtual_authenticator(page)
+    invitation, link = passkeys("toetsenbord@delinde.example")
     page.goto(link)
     page.get_by_label("Vul een wachtwoord in").fill(GOOD_PASSWORD)
     page.get_by_label("Vul het wachtwoord ter controle nogmaals in").fill(GOOD_PASSWORD)

@@ -10,19 +10,14 @@ import time_machine
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
+from tests.browser.conftest import virtual_authenticator
 from tests.browser.journeys import log_in
-from tests.browser.test_passkeys import accessible, authenticator, watched
+from tests.browser.test_passkeys import accessible, watched
 from tests.browser.test_security_csp import violations
 from tokens.models import AppDevice
 from zorgportaal.models import AuditEvent
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def passkeys(settings, live_server):
-    settings.PASSKEYS_ENABLED = True
-    settings.SITE_URL = live_server.url  # the relying party of the keys
 
 
 def add_key(page, name="YubiKey blauw") -> None:
@@ -46,13 +41,12 @@ def add_key(page, name="YubiKey blauw") -> None:
 def test_add_and_remove_a_key_in_mijn_account(page, person, passkeys, transport, viewport):
     page = watched(page)
     page.set_viewport_size(viewport)
-    session, authenticator_id = authenticator(page, transport=transport)
+    key_in_browser = virtual_authenticator(page, transport=transport)
     log_in(page, person)
     add_key(page)
     credential = WebAuthnCredential.objects.get(user=person)
     assert credential.confirmed
-    stored = session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
-    assert len(stored["credentials"]) == 1
+    assert len(key_in_browser.credentials()) == 1
     expect(page.get_by_role("cell", name="Beveiligingssleutel of passkey")).to_be_visible()
     accessible(page)
 
@@ -69,7 +63,7 @@ def test_add_and_remove_a_key_in_mijn_account(page, person, passkeys, transport,
 
 def test_a_key_only_person_steps_up_with_the_key(page, person, passkeys):
     page = watched(page)
-    authenticator(page)
+    virtual_authenticator(page)
     log_in(page, person)
     add_key(page)
     # The app this login used goes: log in again with the key, and back in Mijn account.
@@ -96,7 +90,7 @@ def test_add_and_remove_a_key_with_the_keyboard_only(page, person, passkeys):
     from tests.browser.test_keyboard import Keyboard
 
     keyboard = Keyboard(page)
-    authenticator(page)
+    virtual_authenticator(page)
     log_in(page, person)
     page.goto("/mijn-account/")
     keyboard.tab_to("a[href='/mijn-account/sleutel/']")
