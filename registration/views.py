@@ -152,7 +152,7 @@ def restart(request):
 
 def _bound(request, device):
     """Count the code just given as this session's second factor, then "Account aangemaakt"."""
-    second_factor_given(request, device)
+    second_factor_given(request, device, methods=webauthn.login_methods(device, password=True))
     return redirect("registration:done")
 
 

@@ -12,7 +12,8 @@ class LoginForm(forms.Form):
     email = forms.CharField(
         label=_("Vul uw gebruikersnaam of e-mailadres in"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+        # "webauthn": the browser may offer the site's passkeys here (conditional UI, issue 16)
+        widget=forms.EmailInput(attrs={"autocomplete": "username webauthn", "autofocus": True}),
     )
     password = current_password_field(_("Vul uw wachtwoord in"))
 

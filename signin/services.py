@@ -1,6 +1,8 @@
-"""Logging in (manual 2.8): the password, then the one-time code.
+"""Logging in (manual 2.8): the password, then the one-time code or the key; or a passkey
+alone ("Inloggen met passkey", issue 16).
 
-Both are throttled per account and per client (`accounts.passwords`, `tokens.codes`).
+Each is throttled per account and per client (`accounts.passwords`, `tokens.codes`,
+`tokens.webauthn`).
 """
 
 from django.contrib import auth
@@ -15,6 +17,7 @@ from accounts.passwords import (
     password_keys,
     refuse_while_throttled,
 )
+from tokens import webauthn
 from tokens.codes import one_time_code_check
 from zorgportaal import audit, throttle
 from zorgportaal.sessions import second_factor_given
@@ -46,18 +49,24 @@ def password_login(request, *, email: str, password: str) -> User:
 def code_login(request, *, device, code: str) -> None:
     """Check the one-time code; on success the session is fully logged in and rotated again."""
     one_time_code_check(request, device=device, code=code)
-    second_factor_given(request, device)
-    mark_fresh(request)
-    _mark_full_login(request.user)
-    audit.record(
-        "login.succeeded", request=request, subject=request.user, device=device.persistent_id
-    )
+    _logged_in(request, device, password=True)
 
 
 def passkey_login(request, *, device) -> None:
     """The person's key answered (`tokens.webauthn.authentication_check`, throttled with the
     codes): the session is fully logged in and rotated, exactly as after a code."""
-    second_factor_given(request, device)
+    _logged_in(request, device, password=True, factor="webauthn")
+
+
+def passkey_only_login(request, *, device) -> None:
+    """ "Inloggen met passkey": a passkey with user verification answered in place of password
+    and code (`tokens.webauthn.passwordless_check`); from here on as after both."""
+    auth.login(request, device.user, backend=ACCOUNT_BACKEND)
+    _logged_in(request, device, password=False, factor="webauthn", passwordless=True)
+
+
+def _logged_in(request, device, *, password: bool, **details) -> None:
+    second_factor_given(request, device, methods=webauthn.login_methods(device, password=password))
     mark_fresh(request)
     _mark_full_login(request.user)
     audit.record(
@@ -65,7 +74,7 @@ def passkey_login(request, *, device) -> None:
         request=request,
         subject=request.user,
         device=device.persistent_id,
-        factor="webauthn",
+        **details,
     )
 
 

@@ -7,6 +7,7 @@ app_name = "signin"
 urlpatterns = [
     path("", views.start, name="start"),
     path("inloggen/", views.login, name="login"),
+    path("inloggen/passkey/", views.login_passkey, name="passkey"),
     path("inloggen/code/", views.login_code, name="code"),
     path("inloggen/sleutel/", views.login_key, name="key"),
     path("uitloggen/", views.logout, name="logout"),

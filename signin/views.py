@@ -56,7 +56,34 @@ def login(request):
             if next_url:
                 remember_destination(request, next_url)
             return redirect(_second_step(request.user))
-    return render(request, "signin/login.html", {"form": form, "next": next_url})
+    return _login_page(request, form=form, next_url=next_url)
+
+
+@stages(Stage.ANONYMOUS, Stage.REGISTRATION)
+@require_POST
+@sensitive_post_parameters("credential")
+@never_cache
+def login_passkey(request):
+    """ "Inloggen met passkey": a passkey with user verification in place of password and code,
+    from the login page's button or the browser's autofill of the e-mail field."""
+    passkey_pages.require_enabled()
+    next_url = safe_next(request, request.POST.get("next"))
+    passkey_form = passkey_pages.PasskeyLoginForm(request.POST)
+    device = passkey_pages.answered_key(request, passkey_form, webauthn.passwordless_check)
+    if device is None:
+        return _login_page(request, form=LoginForm(), next_url=next_url, passkey_form=passkey_form)
+    services.passkey_only_login(request, device=device)
+    if next_url:
+        remember_destination(request, next_url)
+    return redirect(safe_next(request, take_destination(request)) or "portal:dashboard")
+
+
+def _login_page(request, *, form, next_url, passkey_form=None):
+    """The login page; with passkeys, a fresh challenge for "Inloggen met passkey"."""
+    context = {"form": form, "next": next_url, "passkey_form": passkey_form}
+    if webauthn.passkeys_enabled():
+        context["passkey_options"] = webauthn.passwordless_options(request)
+    return render(request, "signin/login.html", context)
 
 
 def _second_step(user) -> str:

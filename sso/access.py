@@ -2,7 +2,6 @@
 
 from oauth2_provider.models import get_application_model
 
-from tokens import webauthn
 from zorgportaal import audit
 
 from .models import Consent, SignIn
@@ -24,11 +23,6 @@ def consent_needed(user, application, scopes) -> bool:
     if application.service.first_party:
         return False
     return not Consent.covers(user, application, scopes)
-
-
-def authentication_methods(user) -> list[str]:
-    """RFC 8176 `amr` of this login: the password, and what the second factor is."""
-    return ["pwd", *webauthn.authentication_methods(user.otp_device), "mfa"]
 
 
 def services_by_login(user) -> dict[str, list[str]]:

@@ -97,8 +97,8 @@ class AuthorizeView(oauth_views.AuthorizationView):
         for this request is the library's too, so it need not look it up again."""
         if allow:
             credentials["client"] = self._application(credentials["client_id"])
-            credentials["sign_in_login"] = sessions.current_login(request)
-            credentials["sign_in_methods"] = access.authentication_methods(request.user)
+            credentials["sign_in_login"] = login = sessions.current_login(request)
+            credentials["sign_in_methods"] = list(login.methods)
         response = super().create_authorization_response(request, scopes, credentials, allow)
         if allow:
             application = self._application(credentials["client_id"])

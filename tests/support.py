@@ -326,6 +326,7 @@ class SoftKey:
         self.aaguid = uuid.UUID(aaguid).bytes if aaguid else bytes(16)
         self.attestation = attestation
         self.certified_aaguid = aaguid if certified_aaguid is ... else certified_aaguid
+        self.user_handle = None  # the account's handle, given at registration
 
     def _attestation_statement(self, auth_data: bytes, client_data: bytes) -> tuple[str, dict]:
         if self.attestation == "none":
@@ -385,6 +386,7 @@ class SoftKey:
 
     def register(self, options, *, origin=WEBAUTHN_ORIGIN, rp_id=None, flags=UP | UV | AT) -> str:
         rp_hash = hashlib.sha256((rp_id or options["rp"]["id"]).encode()).digest()
+        self.user_handle = options["user"]["id"]
         attested = (
             self.aaguid + struct.pack(">H", len(self.credential_id)) + self.credential_id
         ) + self._cose_key()
@@ -407,8 +409,16 @@ class SoftKey:
         )
 
     def assert_(
-        self, options, *, origin=WEBAUTHN_ORIGIN, rp_id=None, flags=UP | UV, count=None
+        self,
+        options,
+        *,
+        origin=WEBAUTHN_ORIGIN,
+        rp_id=None,
+        flags=UP | UV,
+        count=None,
+        user_handle=None,
     ) -> str:
+        """The key's answer; `user_handle` as a passkey sends it (its account's, b64url)."""
         self.sign_count = self.sign_count + 1 if count is None else count
         rp_hash = hashlib.sha256((rp_id or options["rpId"]).encode()).digest()
         auth_data = rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count)
@@ -425,7 +435,7 @@ class SoftKey:
                     "clientDataJSON": b64url(client_data),
                     "authenticatorData": b64url(auth_data),
                     "signature": b64url(signature),
-                    "userHandle": None,
+                    "userHandle": user_handle,
                 },
             }
         )

@@ -67,16 +67,9 @@ def passkey_login_page(request, *, accepted, other_factors):
     `other_factors()` says whether to link to the code step (asked only when the page shows)."""
     require_enabled()
     form = PasskeyLoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and not form.cleaned_data["credential"]:
-        form.add_error(None, NOT_PASSED)
-    elif request.method == "POST" and form.is_valid():
-        try:
-            device = webauthn.authentication_check(
-                request, credential_json=form.cleaned_data["credential"]
-            )
-        except LoginRefused as refused:
-            form.add_error(None, refused.message)
-        else:
+    if request.method == "POST":
+        device = answered_key(request, form, webauthn.authentication_check)
+        if device is not None:
             return accepted(device)
     context = {
         "form": form,
@@ -84,3 +77,18 @@ def passkey_login_page(request, *, accepted, other_factors):
         "other_factors": other_factors(),
     }
     return render(request, "tokens/passkey_login.html", context)
+
+
+def answered_key(request, form: PasskeyLoginForm, check):
+    """The key whose answer the posted form carries, accepted by `check` (one of
+    `tokens.webauthn`'s); or None, the reason added to the form."""
+    if not form.is_valid():
+        return None
+    if not form.cleaned_data["credential"]:
+        form.add_error(None, NOT_PASSED)
+        return None
+    try:
+        return check(request, credential_json=form.cleaned_data["credential"])
+    except LoginRefused as refused:
+        form.add_error(None, refused.message)
+        return None

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp_webauthn import exceptions as library_errors
 from django_otp_webauthn.helpers import WebAuthnHelper
-from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.models import WebAuthnCredential, WebAuthnUserHandle
 from webauthn import verify_authentication_response
 from webauthn.helpers import (
     base64url_to_bytes,
@@ -46,6 +46,7 @@ from . import services
 
 REGISTER_STATE_KEY = "webauthn_register"
 AUTHENTICATE_STATE_KEY = "webauthn_authenticate"
+PASSWORDLESS_STATE_KEY = "webauthn_passwordless"
 DEFAULT_NAME = _("Beveiligingssleutel")
 
 NOT_ACCEPTED = _(
@@ -129,9 +130,7 @@ class Helper(WebAuthnHelper):
         return super().get_attestation_conveyance_preference()
 
     def authenticate_complete(self, user, state: dict, data: dict):
-        """The library's, with the sign counter compared only after the signature is checked:
-        py_webauthn compares it first, so a counter going backwards could not be told from a
-        forged answer; here it is proof that another copy of the key signed (a clone)."""
+        """The library's, with the signature checked by `verify`."""
         credential = parse_authentication_credential_json(data)
         try:
             device = WebAuthnCredential.get_by_credential_id(credential.raw_id)
@@ -139,6 +138,12 @@ class Helper(WebAuthnHelper):
             raise library_errors.CredentialNotFound() from None
         if user and device.user_id != user.pk:
             raise library_errors.CredentialUserMismatch() from None
+        return self.verify(device, credential, state)
+
+    def verify(self, device, credential, state: dict):
+        """Check the signature for this challenge, relying party and origin, then the sign
+        counter: py_webauthn compares the counter first, so a counter going backwards could not
+        be told from a forged answer; here it is proof that another copy of the key signed."""
         response = verify_authentication_response(
             credential=credential,
             credential_current_sign_count=0,  # compared below, once the signature holds
@@ -194,6 +199,12 @@ def authentication_methods(device) -> tuple[str, ...]:
     return AUTHENTICATION_METHODS if is_webauthn(device) else device.authentication_methods
 
 
+def login_methods(device, *, password: bool) -> list[str]:
+    """The `amr` of a whole login: the password if given, the device's, and "mfa" (a passkey
+    alone is two factors too: the key, and the PIN or biometric it verified)."""
+    return [*(["pwd"] if password else []), *authentication_methods(device), "mfa"]
+
+
 def _begin(request, key: str, options: dict, state: dict) -> dict:
     request.session[key] = {**state, "at": time.time()}
     return options
@@ -243,10 +254,10 @@ def registration_complete(request, *, credential_json: str, name: str) -> WebAut
             device.name = services.unused_device_name(user, " ".join(name.split()) or DEFAULT_NAME)
             device.save(update_fields=["name"])
     except WebAuthnRefused as refused:
-        _failed(request, "registration", refused.reason, **refused.details)
+        _failed(request, "registration", refused.reason, subject=user, **refused.details)
         raise
     except (WebAuthnException, library_errors.OTPWebAuthnApiError, KeyError, ValueError) as exc:
-        _failed(request, "registration", type(exc).__name__)
+        _failed(request, "registration", type(exc).__name__, subject=user)
         raise WebAuthnRefused(type(exc).__name__) from None
     audit.record(
         "webauthn.registered",
@@ -288,12 +299,12 @@ def authentication_check(request, *, credential_json: str) -> WebAuthnCredential
         message = exc.message if isinstance(exc, WebAuthnRefused) else str(NOT_ACCEPTED)
         count_failure(keys)
         if isinstance(exc, CounterRegressed):
-            _counter_regressed(request, exc)
-        _failed(request, "authentication", reason)
+            _counter_regressed(request, exc, subject=user)
+        _failed(request, "authentication", reason, subject=user)
         raise LoginRefused(message, reason=reason) from None
     except (KeyError, ValueError, TypeError):
         count_failure(keys)
-        _failed(request, "authentication", "malformed")
+        _failed(request, "authentication", "malformed", subject=user)
         raise LoginRefused(str(NOT_ACCEPTED), reason="malformed") from None
     throttle.reset(keys[0])
     audit.record(
@@ -304,6 +315,91 @@ def authentication_check(request, *, credential_json: str) -> WebAuthnCredential
         name=device.name,
     )
     return device
+
+
+# Authentication: a passkey alone, on the login page ("Inloggen met passkey")
+
+
+def passwordless_options(request) -> dict:
+    """The options for `navigator.credentials.get` naming no one: the browser offers the
+    passkeys it holds for this site (also as autofill). User verification required."""
+    options, state = Helper(request).authenticate_begin(user=None, require_user_verification=True)
+    return _begin(request, PASSWORDLESS_STATE_KEY, options, state)
+
+
+def passwordless_check(request, *, credential_json: str) -> WebAuthnCredential:
+    """A passkey's answer for this session's challenge, in place of password and code.
+
+    Throttled per client before anything is looked up, then per account with the codes (the
+    answer names its key, so its owner's waits apply); the answer's user handle must be its
+    owner's. Every refusal says the same, whether or not the key is known; LoginRefused."""
+    client_key = throttle_keys(request, "code", "")[1]
+    refuse_while_throttled(request, [client_key], factor="passkey")
+    device = None
+    try:
+        state = _take_state(request, PASSWORDLESS_STATE_KEY)
+        credential = parse_authentication_credential_json(_answer(credential_json))
+        device = _owned_device(credential)
+        refuse_while_throttled(
+            request, _passwordless_keys(request, device), factor="passkey", subject=device.user
+        )
+        Helper(request).verify(device, credential, state)
+    except (WebAuthnRefused, WebAuthnException) as exc:
+        reason = exc.reason if isinstance(exc, WebAuthnRefused) else type(exc).__name__
+        _passwordless_refuse(request, device, reason, exc)
+    except (KeyError, ValueError, TypeError) as exc:
+        _passwordless_refuse(request, device, "malformed", exc)
+    throttle.reset(_passwordless_keys(request, device)[0])
+    audit.record(
+        "webauthn.used",
+        request=request,
+        subject=device.user,
+        device=device.persistent_id,
+        name=device.name,
+        passwordless=True,
+    )
+    return device
+
+
+def _passwordless_keys(request, device) -> tuple[str, str]:
+    return throttle_keys(request, "code", str(device.user_id))
+
+
+def _owned_device(credential) -> WebAuthnCredential:
+    """The confirmed key the answer names, of an active person whose user handle it carries."""
+    try:
+        device = WebAuthnCredential.objects.select_related("user").get(
+            credential_id_sha256=WebAuthnCredential.get_credential_id_sha256(credential.raw_id),
+            confirmed=True,
+        )
+    except WebAuthnCredential.DoesNotExist:
+        raise WebAuthnRefused("unknown_credential") from None
+    handle = credential.response.user_handle
+    if (
+        handle is not None
+        and not WebAuthnUserHandle.objects.filter(
+            user_id=device.user_id, handle_hex=handle.hex()
+        ).exists()
+    ):
+        raise WebAuthnRefused("user_handle_mismatch")
+    if not device.user.is_active:
+        raise WebAuthnRefused("inactive")
+    return device
+
+
+def _passwordless_refuse(request, device, reason: str, exc: Exception):
+    """Count the failure for the client, and for the key's owner once the key is known; audit
+    it (a clone's counter too); refuse, saying the same whoever's key it was."""
+    if device is None:
+        throttle.record_failure(throttle_keys(request, "code", "")[1], throttle.CLIENT)
+        _failed(request, "passwordless", reason, subject=None)
+    else:
+        count_failure(_passwordless_keys(request, device))
+        if isinstance(exc, CounterRegressed):
+            _counter_regressed(request, exc, subject=device.user)
+        _failed(request, "passwordless", reason, subject=device.user)
+    message = exc.message if isinstance(exc, WebAuthnRefused) else str(NOT_ACCEPTED)
+    raise LoginRefused(message, reason=reason) from None
 
 
 def _check_allow_list(user, data: dict) -> None:
@@ -344,12 +440,12 @@ def _certified_aaguid(certificate_der: bytes) -> str | None:
     return "malformed"
 
 
-def _counter_regressed(request, refused: CounterRegressed) -> None:
+def _counter_regressed(request, refused: CounterRegressed, *, subject) -> None:
     """Its own event beside `webauthn.failed`: which key, and the counts (never key material)."""
     audit.record(
         "webauthn.counter_regressed",
         request=request,
-        subject=request.user,
+        subject=subject,
         success=False,
         device=refused.device.persistent_id,
         name=refused.device.name,
@@ -358,11 +454,11 @@ def _counter_regressed(request, refused: CounterRegressed) -> None:
     )
 
 
-def _failed(request, ceremony: str, reason: str, **details) -> None:
+def _failed(request, ceremony: str, reason: str, *, subject, **details) -> None:
     audit.record(
         "webauthn.failed",
         request=request,
-        subject=request.user,
+        subject=subject,
         success=False,
         ceremony=ceremony,
         reason=reason,

@@ -24,6 +24,7 @@ SEEN_WRITE_INTERVAL = 60  # seconds; saves a session write on every request
 STAGE_KEY = "journey_stage"
 LOGIN_ID_KEY = "login_id"  # one login: stays while the session key rotates (OIDC `sid`)
 LOGIN_AT_KEY = "login_at"  # when both factors were given (OIDC `auth_time`)
+METHODS_KEY = "login_methods"  # how (RFC 8176 `amr`), a key proven later in the login added
 
 
 # Logins ended: one (`login_id`), or all of a person's but `keep_login_id`, with a `reason`.
@@ -38,6 +39,7 @@ class Login:
 
     id: str
     at: float
+    methods: tuple[str, ...]
 
 
 def start_clock(sender, request, user, **kwargs):
@@ -47,14 +49,16 @@ def start_clock(sender, request, user, **kwargs):
     request.session[SEEN_KEY] = now
 
 
-def second_factor_given(request, device) -> None:
+def second_factor_given(request, device, *, methods: list[str]) -> None:
     """The session now holds both factors: a fresh key, since it carries more rights, and a
-    login of its own that the person and the services can see and end."""
+    login of its own that the person and the services can see and end. `methods` says how
+    (the `amr` of RFC 8176: "pwd", "otp", "hwk" …)."""
     request.session.cycle_key()  # no fixated session id may share the new rights
     django_otp.login(request, device)
     login_id = secrets.token_urlsafe(16)
     request.session[LOGIN_ID_KEY] = login_id
     request.session[LOGIN_AT_KEY] = time.time()
+    request.session[METHODS_KEY] = list(methods)
     LoginSession.objects.create(
         user=request.user,
         login_id=login_id,
@@ -69,7 +73,16 @@ def current_login(request) -> Login | None:
     session = request.session
     if LOGIN_ID_KEY not in session or getattr(request.user, "otp_device", None) is None:
         return None
-    return Login(id=session[LOGIN_ID_KEY], at=session[LOGIN_AT_KEY])
+    methods = tuple(session.get(METHODS_KEY, ()))  # () for a login made before they were kept
+    return Login(id=session[LOGIN_ID_KEY], at=session[LOGIN_AT_KEY], methods=methods)
+
+
+def methods_add(request, methods: list[str]) -> None:
+    """A further proof within this login (a service asked for a key): the login now names it
+    too, "mfa" staying last."""
+    known = [m for m in request.session.get(METHODS_KEY, ()) if m != "mfa"]
+    added = [m for m in methods if m not in known and m != "mfa"]
+    request.session[METHODS_KEY] = [*known, *added, "mfa"]
 
 
 def session_end(request, *, reason: str = "logout") -> None:

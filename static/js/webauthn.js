@@ -1,6 +1,9 @@
 // Passkeys and security keys (tokens/webauthn.py): the page's form carries the options the
 // server made (a JSON data block, no inline script); on submit the browser asks the key, and
 // the key's answer goes back in the hidden "credential" field of the same form.
+// A form marked data-webauthn-autofill (the login page's "Inloggen met passkey") is hidden
+// until the browser can use passkeys, and lets the browser offer them in the e-mail field's
+// autofill too (conditional mediation) until the button is pressed.
 (function () {
   "use strict";
 
@@ -23,10 +26,17 @@
     }
   }
 
+  const autofill = form.hasAttribute("data-webauthn-autofill");
   if (!window.PublicKeyCredential || !navigator.credentials) {
-    show("webauthn-unsupported");
-    button.disabled = true;
+    if (!autofill) {
+      show("webauthn-unsupported");
+      button.disabled = true;
+    }
     return;
+  }
+  form.hidden = false;
+  if (form.querySelector(".error-summary")) {
+    form.querySelector(".error-summary").focus();
   }
 
   function toBytes(text) {
@@ -83,6 +93,33 @@
     return out;
   }
 
+  function send(credential) {
+    field.value = JSON.stringify(answer(credential));
+    form.submit();
+  }
+
+  // The autofill's request waits until a passkey is chosen there, or the button aborts it.
+  let offered = null;
+  if (autofill && PublicKeyCredential.isConditionalMediationAvailable) {
+    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+      if (!available) {
+        return;
+      }
+      offered = new AbortController();
+      navigator.credentials
+        .get({
+          publicKey: publicKey(JSON.parse(optionsBlock.textContent)),
+          mediation: "conditional",
+          signal: offered.signal,
+        })
+        .then(send, function (error) {
+          if (error.name !== "AbortError") {
+            show("webauthn-cancelled");
+          }
+        });
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     if (field.value) {
       return; // the key has answered: let the form go
@@ -91,6 +128,10 @@
     if (!form.reportValidity()) {
       return;
     }
+    if (offered) {
+      offered.abort();
+      offered = null;
+    }
     button.disabled = true;
     show("webauthn-waiting");
     const options = publicKey(JSON.parse(optionsBlock.textContent));
@@ -98,16 +139,10 @@
       ceremony === "create"
         ? navigator.credentials.create({ publicKey: options })
         : navigator.credentials.get({ publicKey: options });
-    asked.then(
-      function (credential) {
-        field.value = JSON.stringify(answer(credential));
-        form.submit();
-      },
-      function () {
-        // Cancelled, timed out, or a key this account does not know: try again from a new page.
-        button.disabled = false;
-        show("webauthn-cancelled");
-      },
-    );
+    asked.then(send, function () {
+      // Cancelled, timed out, or a key this account does not know: try again from a new page.
+      button.disabled = false;
+      show("webauthn-cancelled");
+    });
   });
 })();

@@ -35,7 +35,7 @@ def test_the_login_page_has_the_manuals_texts(client):
     assert "Volgende" in page
     assert "Wachtwoord vergeten?" in page
     assert "Geen account?" in page
-    assert 'autocomplete="username"' in page
+    assert 'autocomplete="username webauthn"' in page  # passkeys offered in its autofill
     assert 'autocomplete="current-password"' in page
 
 

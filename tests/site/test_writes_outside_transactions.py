@@ -209,6 +209,12 @@ def test_a_person_registers_a_security_key_and_logs_in_with_it(
     options = options_of(client.get("/inloggen/sleutel/"))
     answer = client.post("/inloggen/sleutel/", {"credential": key.assert_(options)})
     assert answer["Location"] == "/portaal/"
+    client.post("/uitloggen/")
+    options = options_of(client.get("/inloggen/"))
+    passkey = key.assert_(options, user_handle=key.user_handle)
+    answer = client.post("/inloggen/passkey/", {"credential": passkey})
+    assert answer["Location"] == "/portaal/"
+    assert client.get("/portaal/")["Location"] == "/verificatie/"  # logged in, not yet verified
 
 
 def test_the_language_switch_answers_in_english(client):

@@ -5,9 +5,9 @@ from django.test import Client
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import Organisation, Role
-from sso import access
 from sso.models import Consent
 from tests.support import logged_in, text
+from tokens import webauthn
 from zorgportaal.models import AuditEvent
 
 from .relying_party import RelyingParty
@@ -146,8 +146,9 @@ def test_a_consent_form_posted_by_a_half_logged_in_session_is_forbidden(person, 
 
 
 def test_a_login_with_a_security_key_says_so_in_amr(person):
-    """RFC 8176: a hardware-protected key (`hwk`) with its user verified (`user`), never `otp`."""
-    person.otp_device = WebAuthnCredential(user=person, name="YubiKey", confirmed=True)
-    assert access.authentication_methods(person) == ["pwd", "hwk", "user", "mfa"]
-    person.otp_device = person.app
-    assert access.authentication_methods(person) == ["pwd", "otp", "swk", "mfa"]
+    """RFC 8176: a hardware-protected key (`hwk`) with its user verified (`user`), never `otp`;
+    a passkey alone names no password."""
+    key = WebAuthnCredential(user=person, name="YubiKey", confirmed=True)
+    assert webauthn.login_methods(key, password=True) == ["pwd", "hwk", "user", "mfa"]
+    assert webauthn.login_methods(key, password=False) == ["hwk", "user", "mfa"]
+    assert webauthn.login_methods(person.app, password=True) == ["pwd", "otp", "swk", "mfa"]
