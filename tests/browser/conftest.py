@@ -89,6 +89,14 @@ class VirtualAuthenticator:
         )
         return answer["credentials"]
 
+    def set_user_verified(self, verified: bool) -> None:
+        """From now on the key's PIN (or fingerprint) check passes, or fails: with False the
+        browser's request ends in an error, as when a person cancels."""
+        self.session.send(
+            "WebAuthn.setUserVerified",
+            {"authenticatorId": self.authenticator_id, "isUserVerified": verified},
+        )
+
 
 def virtual_authenticator(page: "Page", **options) -> VirtualAuthenticator:
     """Plug a virtual key into `page` (Chromium's WebAuthn domain of DevTools); it stays
@@ -99,6 +107,7 @@ def virtual_authenticator(page: "Page", **options) -> VirtualAuthenticator:
         key = virtual_authenticator(page)
         ...  # register a key in the page
         assert len(key.credentials()) == 1
+        key.set_user_verified(False)  # the next request fails
     """
     session = page.context.new_cdp_session(page)
     session.send("WebAuthn.enable", {"enableUI": False})
@@ -106,6 +115,12 @@ def virtual_authenticator(page: "Page", **options) -> VirtualAuthenticator:
         "WebAuthn.addVirtualAuthenticator", {"options": {**AUTHENTICATOR, **options}}
     )
     return VirtualAuthenticator(session, added["authenticatorId"])
+
+
+# A browser without passkey autofill (conditional mediation). Chromium's virtual authenticator
+# answers the login page's autofill request at once, logging a passkey's owner in on arrival;
+# a test of the password or the button path adds this script to its page first.
+NO_PASSKEY_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.browser.conftest import virtual_authenticator
+from tests.browser.conftest import NO_PASSKEY_AUTOFILL, virtual_authenticator
 from tests.browser.test_accessibility import AXE_OPTIONS
 from tests.browser.test_security_csp import COLLECT_VIOLATIONS, violations
 from tests.support import GOOD_PASSWORD
@@ -67,6 +67,7 @@ def test_register_during_the_journey_then_log_in_with_password_and_key(
     page, passkeys, transport, viewport
 ):
     page = watched(page)
+    page.add_init_script(NO_PASSKEY_AUTOFILL)  # the password path, not the passkey's autofill
     page.set_viewport_size(viewport)
     key_in_browser = virtual_authenticator(page, transport=transport)
     user = register_with_key(page, passkeys)
