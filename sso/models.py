@@ -54,6 +54,7 @@ class SignIn(models.Model):
     login_id = models.CharField(max_length=32, db_index=True)
     authenticated_at = models.DateTimeField()
     methods = models.JSONField(default=list)  # RFC 8176 amr values
+    acr = models.CharField(max_length=100, blank=True)  # sso.assurance: what the login proves
     code_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
     redeemed_at = models.DateTimeField(null=True, blank=True)

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("oidc/.well-known/jwks.json", views.jwks, name="jwks-info"),
     path("oidc/authorize/", views.authorize, name="authorize"),
+    path("oidc/sleutel/", views.key_step_up, name="key-step-up"),
     path("oidc/token/", views.token, name="token"),
     path("oidc/userinfo/", views.userinfo, name="user-info"),
     path("oidc/revoke/", views.revoke, name="revoke-token"),

@@ -71,6 +71,7 @@ class ZorgPortaalValidator(OAuth2Validator):
             login_id=login.id,
             authenticated_at=datetime.fromtimestamp(login.at, tz=UTC),
             methods=request.sign_in_methods,
+            acr=request.sign_in_acr,
             code_hash=code_hash(code["code"]),
         )
         return grant
@@ -119,17 +120,15 @@ def published_keys(*pems: str) -> jwk.JWKSet:
 
 
 def login_claims(sign_in: SignIn, user) -> dict:
-    """How the person logged in: RFC 8176 methods, when, which login, and the helpdesk check."""
+    """How the person logged in: RFC 8176 methods, when, which login, and what it proves
+    (`acr`, sso.assurance) with the helpdesk's check."""
     claims = {
         "auth_time": int(sign_in.authenticated_at.timestamp()),
         "amr": sign_in.methods,
         "sid": sign_in.login_id,
     }
+    if sign_in.acr:
+        claims["acr"] = sign_in.acr
     if user.identity_verified_at is not None:
-        claims["acr"] = ACR_HELPDESK_VERIFIED
         claims["identity_verified_at"] = int(user.identity_verified_at.timestamp())
     return claims
-
-
-# The assurance a ZorgPortaal login carries: two factors, identity checked by the helpdesk.
-ACR_HELPDESK_VERIFIED = "urn:zorgportaal:acr:helpdesk-verified"

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.dispatch import receiver
 from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
@@ -19,6 +20,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from oauth2_provider import views as oauth_views
 from oauth2_provider.exceptions import LogoutDenied, OAuthToolkitError
@@ -29,14 +31,16 @@ from oauthlib.common import Request as OauthlibRequest
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 from oauthlib.openid.connect.core import exceptions as oidc_errors
 
+from tokens import passkey_pages, webauthn
 from zorgportaal import audit, sessions, throttle
 from zorgportaal.journey import ALL_STAGES, STAGE_HOME, Stage, remember_destination, stages
-from zorgportaal.requests import client_ip
+from zorgportaal.requests import client_ip, safe_next
+from zorgportaal.stepup import mark_fresh
 
-from . import access
+from . import access, assurance
 from .claims import subject_for
 from .models import Consent, SignIn
-from .validators import ACR_HELPDESK_VERIFIED, CLAIM_SCOPES, code_hash
+from .validators import CLAIM_SCOPES, code_hash
 
 RELOGIN_PARAMETERS = ("prompt", "max_age")
 
@@ -68,6 +72,11 @@ class AuthorizeView(oauth_views.AuthorizationView):
             if "none" in prompt:
                 return self._error(oidc_errors.LoginRequired, credentials, application)
             return self._log_in_again(request)
+        login = sessions.current_login(request)
+        if assurance.step_up_needed(assurance.requested(request), login.methods, request.user):
+            if "none" in prompt:
+                return self._error(oidc_errors.LoginRequired, credentials, application)
+            return self._step_up(request, credentials, application)
         if not access.consent_needed(request.user, application, scopes):
             return self._issue_code(request, application, scopes, credentials)
         if "none" in prompt:
@@ -99,6 +108,9 @@ class AuthorizeView(oauth_views.AuthorizationView):
             credentials["client"] = self._application(credentials["client_id"])
             credentials["sign_in_login"] = login = sessions.current_login(request)
             credentials["sign_in_methods"] = list(login.methods)
+            credentials["sign_in_acr"] = assurance.acr_for(
+                assurance.requested(request), login.methods, request.user
+            )
         response = super().create_authorization_response(request, scopes, credentials, allow)
         if allow:
             application = self._application(credentials["client_id"])
@@ -135,6 +147,23 @@ class AuthorizeView(oauth_views.AuthorizationView):
         sessions.session_end(request)
         return redirect_to_login(without_relogin(request), self.get_login_url())
 
+    def _step_up(self, request, credentials, application):
+        """The service asks for a key and this login used a code: the person proves their key
+        now (`key_step_up`) and comes back here; without a key, a page that says so."""
+        self._record("sso.step_up_required", application, success=False)
+        if webauthn.passkeys_enabled() and webauthn.user_credentials(request.user).exists():
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('oauth2_provider:key-step-up')}?{query}")
+        error = UnmetAuthenticationRequirements(state=credentials.get("state"))
+        return self.render_to_response(
+            {
+                "key_needed": application.service,
+                "may_add_key": webauthn.passkeys_allowed(request.user),
+                "back_to_service": back_with_error(credentials["redirect_uri"], error),
+            },
+            status=403,
+        )
+
     def _issue_code(self, request, application, scopes, credentials):
         try:
             uri, _headers, _body, _status = self.create_authorization_response(
@@ -156,9 +185,7 @@ class AuthorizeView(oauth_views.AuthorizationView):
         """A clear page for the person; the service's own `access_denied` behind its button."""
         self._record("sso.access_denied", application, success=False)
         error = oauth_errors.AccessDeniedError(state=credentials.get("state"))
-        redirect_uri = credentials["redirect_uri"]
-        separator = "&" if "?" in redirect_uri else "?"
-        back = with_issuer(redirect_uri + separator + error.urlencoded)
+        back = back_with_error(credentials["redirect_uri"], error)
         return self.render_to_response(
             {"refused_service": application.service, "back_to_service": back}, status=403
         )
@@ -173,6 +200,57 @@ class AuthorizeView(oauth_views.AuthorizationView):
             client_id=application.client_id,
             **details,
         )
+
+
+class UnmetAuthenticationRequirements(oauth_errors.OAuth2Error):
+    """OpenID Connect Unmet Authentication Requirements 1.0: the `acr_values` a service asked
+    for cannot be met (this person has no key)."""
+
+    error = "unmet_authentication_requirements"
+
+
+def back_with_error(redirect_uri: str, error) -> str:
+    """The service's redirect URI (validated by the library) with an error and our issuer."""
+    separator = "&" if "?" in redirect_uri else "?"
+    return with_issuer(redirect_uri + separator + error.urlencoded)
+
+
+@sensitive_post_parameters("credential")
+@never_cache
+def key_step_up(request):
+    """ "Bevestig met uw beveiligingssleutel": a service asked for a key (`acr_values`) and this
+    login used a code. Proven here, the login names the key too (`amr`, hence `acr`) and the
+    authorization it came from goes on; nowhere else can it lead."""
+    next_url = request.GET.get("next", "")
+    if urlsplit(next_url).path != reverse("oauth2_provider:authorize") or not safe_next(
+        request, next_url
+    ):
+        return redirect("portal:dashboard")
+
+    def accepted(device):
+        sessions.methods_add(request, list(webauthn.authentication_methods(device)))
+        mark_fresh(request)
+        audit.record(
+            "sso.stepped_up", request=request, subject=request.user, device=device.persistent_id
+        )
+        return redirect(next_url)
+
+    return passkey_pages.passkey_login_page(
+        request,
+        accepted=accepted,
+        other_factors=lambda: False,
+        template="sso/key_step_up.html",
+        context={"service": service_asking(next_url)},
+    )
+
+
+def service_asking(authorize_url: str):
+    """The service of the authorization request in this URL, if it names a known client."""
+    client_id = dict(parse_qsl(urlsplit(authorize_url).query)).get("client_id", "")
+    try:
+        return access.application(client_id).service
+    except ObjectDoesNotExist:
+        return None
 
 
 def login_too_old(request) -> bool:
@@ -385,7 +463,7 @@ class DiscoveryView(oauth_views.ConnectDiscoveryInfoView):
         config.update(
             backchannel_logout_supported=True,
             backchannel_logout_session_supported=True,
-            acr_values_supported=[ACR_HELPDESK_VERIFIED],
+            acr_values_supported=list(assurance.SUPPORTED),
             claims_supported=sorted({"sub", "acr", "amr", "auth_time", "sid", *CLAIM_SCOPES}),
             grant_types_supported=["authorization_code", "refresh_token"],
             token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],

@@ -62,9 +62,12 @@ def passkey_setup_page(request, *, bound):
     return render(request, "tokens/passkey_setup.html", context)
 
 
-def passkey_login_page(request, *, accepted, other_factors):
+def passkey_login_page(
+    request, *, accepted, other_factors, template="tokens/passkey_login.html", context=None
+):
     """Ask the person's key; `accepted(device)` when it answered for this session's challenge.
-    `other_factors()` says whether to link to the code step (asked only when the page shows)."""
+    `other_factors()` says whether to link to the code step (asked only when the page shows);
+    a flow with a page of its own names its `template` and what it adds to the `context`."""
     require_enabled()
     form = PasskeyLoginForm(request.POST or None)
     if request.method == "POST":
@@ -72,11 +75,12 @@ def passkey_login_page(request, *, accepted, other_factors):
         if device is not None:
             return accepted(device)
     context = {
+        **(context or {}),
         "form": form,
         "options": webauthn.authentication_options(request),
         "other_factors": other_factors(),
     }
-    return render(request, "tokens/passkey_login.html", context)
+    return render(request, template, context)
 
 
 def answered_key(request, form: PasskeyLoginForm, check):

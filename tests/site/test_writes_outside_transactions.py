@@ -354,6 +354,24 @@ def test_mijn_account_adds_a_security_key(client, person, settings):
     assert "Uw beveiligingssleutel of passkey “YubiKey” is toegevoegd." in page_after(answer)
 
 
+def test_a_service_asks_for_a_key_and_a_code_login_steps_up(client, person, settings):
+    from sso.assurance import ACR_PHISHING_RESISTANT
+    from tests.support import SoftKey, options_of
+
+    settings.PASSKEYS_ENABLED = True
+    log_in(client, person)
+    key = SoftKey()
+    options = options_of(client.get("/mijn-account/sleutel/"))
+    client.post("/mijn-account/sleutel/", {"credential": key.register(options), "name": "Key"})
+    partner = RelyingParty.register()
+    asked = client.get(partner.authorize_url(acr_values=ACR_PHISHING_RESISTANT))
+    assert asked["Location"].startswith("/oidc/sleutel/?next=")
+    options = options_of(client.get(asked["Location"]))
+    answer = client.post(asked["Location"], {"credential": key.assert_(options)})
+    code = partner.callback(client.get(answer["Location"]))["code"]
+    assert partner.exchange(client, code).status_code == 200
+
+
 # Verification: the person's chat and the helpdesk console
 
 
