@@ -172,7 +172,11 @@ def test_an_organisation_without_keys_is_named_as_the_reason(person, service, se
 
 @pytest.mark.parametrize(
     "next_url",
-    ["/mijn-account/", "https://elders.example/oidc/authorize/", "//elders.example/oidc/authorize/"],
+    [
+        "/mijn-account/",
+        "https://elders.example/oidc/authorize/",
+        "//elders.example/oidc/authorize/",
+    ],
 )
 def test_the_step_up_leads_back_to_an_authorization_only(with_key, next_url):
     browser, _ = with_key
