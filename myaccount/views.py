@@ -70,16 +70,9 @@ def confirm_code(request: AuthenticatedHttpRequest):
     form = OneTimeCodeForm(None if with_key else request.POST or None, devices=devices)
     has_keys = webauthn.passkeys_enabled() and any(webauthn.is_webauthn(d) for d in devices)
     key_form = passkey_pages.PasskeyLoginForm(request.POST if with_key and has_keys else None)
-    if with_key and has_keys and key_form.is_valid():
-        if not key_form.cleaned_data["credential"]:
-            key_form.add_error(None, passkey_pages.NOT_PASSED)
-        else:
-            try:
-                step_up_key_confirm(request, credential_json=key_form.cleaned_data["credential"])
-            except LoginRefused as refused:
-                key_form.add_error(None, refused.message)
-            else:
-                return redirect(next_url or "myaccount:overview")
+    if with_key and has_keys:
+        if passkey_pages.answered_key(request, key_form, step_up_key_confirm) is not None:
+            return redirect(next_url or "myaccount:overview")
     elif not with_key and request.method == "POST" and form.is_valid():
         try:
             step_up_confirm(
@@ -138,6 +131,7 @@ def remove_factor(request: AuthenticatedHttpRequest, persistent_id: str):
         "kind": _kind(device),
         "others": others,
         "keys_left_only": keys_left_only,
+        "passkeys": webauthn.passkeys_allowed(request.user),
         "this_login": this_login,
         "tab": "overview",
     }

@@ -32,10 +32,10 @@ from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 from oauthlib.openid.connect.core import exceptions as oidc_errors
 
 from tokens import passkey_pages, webauthn
+from tokens.codes import key_proven
 from zorgportaal import audit, sessions, throttle
 from zorgportaal.journey import ALL_STAGES, STAGE_HOME, Stage, remember_destination, stages
 from zorgportaal.requests import client_ip, safe_next
-from zorgportaal.stepup import mark_fresh
 
 from . import access, assurance
 from .claims import subject_for
@@ -228,11 +228,7 @@ def key_step_up(request):
         return redirect("portal:dashboard")
 
     def accepted(device):
-        sessions.methods_add(request, list(webauthn.authentication_methods(device)))
-        mark_fresh(request)
-        audit.record(
-            "sso.stepped_up", request=request, subject=request.user, device=device.persistent_id
-        )
+        key_proven(request, device)
         return redirect(next_url)
 
     return passkey_pages.passkey_login_page(

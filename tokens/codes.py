@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.passwords import LoginRefused, count_failure, refuse_while_throttled, throttle_keys
 from zorgportaal import audit, throttle
+from zorgportaal.sessions import methods_add
 from zorgportaal.stepup import mark_fresh
 
 from . import services, webauthn
@@ -46,12 +47,21 @@ def step_up_confirm(request, *, device, code: str) -> None:
     audit.record("stepup.succeeded", request=request, subject=request.user)
 
 
-def step_up_key_confirm(request, *, credential_json: str) -> None:
+def step_up_key_confirm(request, *, credential_json: str):
     """Step-up with the person's passkey or security key (issue 16): its answer for this
-    session's challenge (`webauthn.authentication_check`, throttled with the codes) makes the
-    next minutes "fresh", for a person whose only factor may be a key; or LoginRefused."""
+    session's challenge (`webauthn.authentication_check`, throttled with the codes); or
+    LoginRefused. The key."""
     device = webauthn.authentication_check(request, credential_json=credential_json)
+    key_proven(request, device)
+    return device
+
+
+def key_proven(request, device) -> None:
+    """A key answered inside a login: the next minutes are "fresh", for a person whose only
+    factor may be a key, and the login names the key from now on (its `amr`, and so the
+    phishing-resistant level a service may ask for, `sso.assurance`)."""
     mark_fresh(request)
+    methods_add(request, list(webauthn.authentication_methods(device)))
     audit.record(
         "stepup.succeeded",
         request=request,

@@ -77,6 +77,7 @@ def test_the_last_authenticator_has_no_remove_button_on_its_page(client, person)
     page = text(client.get(remove_url(person.app)))
     assert "Dit is uw enige authenticatiemiddel. Voeg eerst een ander toe." in page
     assert "Ja, verwijderen" not in page
+    assert "App toevoegen" in page and "Token koppelen" in page  # every way to add one
 
 
 def test_asking_to_remove_later_first_asks_for_a_current_code(client, person, spare):

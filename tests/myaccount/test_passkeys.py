@@ -195,6 +195,7 @@ def test_the_last_factor_being_a_key_stays(key_only, person):
     with time_machine.travel(time.time() + 1):
         page = text(client.get(url))
         assert "Dit is uw enige authenticatiemiddel." in page
+        assert "Sleutel of passkey toevoegen" in page
         response = client.post(url)
     assert response["Location"] == "/mijn-account/"
     assert WebAuthnCredential.objects.filter(pk=credential.pk).exists()

@@ -79,7 +79,7 @@ def test_a_code_login_steps_up_to_the_key_and_the_service_gets_what_it_asked(wit
     assert claims["acr"] == PHISHING_RESISTANT
     assert claims["amr"] == ["pwd", "otp", "swk", "hwk", "user", "mfa"]
     events = AuditEvent.objects.values_list("event", flat=True)
-    assert {"sso.step_up_required", "sso.stepped_up", "webauthn.used"} <= set(events)
+    assert {"sso.step_up_required", "stepup.succeeded", "webauthn.used"} <= set(events)
 
     refreshed = service.refresh(browser, claims["_tokens"]["refresh_token"]).json()
     assert service.id_token_claims(browser, refreshed["id_token"])["acr"] == PHISHING_RESISTANT
@@ -199,3 +199,11 @@ def test_the_step_up_page_is_for_logged_in_people_only(client):
 )
 def test_only_a_webauthn_key_is_phishing_resistant(methods, phishing_resistant):
     assert assurance.phishing_resistant(methods) is phishing_resistant
+
+
+def test_a_key_given_at_mijn_accounts_step_up_counts_for_the_login_too(with_key, service):
+    browser, key = with_key
+    page = browser.get("/mijn-account/bevestigen/")
+    browser.post("/mijn-account/bevestigen/", {"credential": key.assert_(options_of(page))})
+    claims = claims_of(service, browser, ask_key(service, browser))
+    assert claims["acr"] == PHISHING_RESISTANT
