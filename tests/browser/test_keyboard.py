@@ -2,12 +2,15 @@
 every element that gets the focus shows it (WCAG 2.1.1, 2.4.3, 2.4.7)."""
 
 import re
+import time
 
 import pytest
+import time_machine
 from django.utils import timezone
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from accounts.models import User
+from tests.browser.conftest import NO_PASSKEY_AUTOFILL, virtual_authenticator
 from tests.support import GOOD_PASSWORD
 from tokens.testing import code_for, seed_of
 
@@ -115,3 +118,45 @@ def test_registration_and_login_with_the_keyboard_only(page, invite):
     expect(page.get_by_role("heading", name="Diensten")).to_be_visible()
     kinds = {stop["tag"] for stop in keys.stops}
     assert {"a", "input", "button", "select"} <= kinds, keys.stops
+
+
+def test_a_key_that_said_no_is_tried_again_with_the_keyboard_only(page, passkeys):
+    """Registration's "Beveiligingssleutel instellen", the login's key step and Mijn account's
+    "Bevestig met uw sleutel": when the key says no, its message takes the focus (a screen
+    reader reads it out), and Tab leads back to the button, which asks the key again."""
+    page.add_init_script(NO_PASSKEY_AUTOFILL)  # the login's password path, then the key step
+    key = virtual_authenticator(page)
+    keys = Keyboard(page)
+
+    def the_key_says_no_then_yes(then: Locator) -> None:
+        key.set_user_verified(False)
+        keys.tab_to("form[data-webauthn] button[type='submit']")
+        page.keyboard.press("Enter")
+        expect(page.locator("#webauthn-cancelled")).to_be_focused()
+        key.set_user_verified(True)
+        keys.tab_to("form[data-webauthn] button[type='submit']")
+        page.keyboard.press("Enter")
+        expect(then).to_be_visible()
+
+    invitation, link = passkeys("sleutel.toetsenbord@delinde.example")
+    page.goto(link)
+    keys.type_into("#id_password1", GOOD_PASSWORD)
+    keys.type_into("#id_password2", GOOD_PASSWORD)
+    keys.enter()
+    keys.tab_to('main a[href="/registreren/sleutel/"]')  # the third choice
+    keys.enter()
+    the_key_says_no_then_yes(page.get_by_role("heading", name="Account succesvol aangemaakt"))
+
+    User.objects.filter(email=invitation.email).update(identity_verified_at=timezone.now())
+    keys.tab_to("header form[action='/uitloggen/'] button")
+    keys.enter()
+    keys.type_into("#id_email", invitation.email)
+    keys.type_into("#id_password", GOOD_PASSWORD)
+    keys.enter()
+    expect(page).to_have_url(re.compile("/inloggen/sleutel/$"))
+    the_key_says_no_then_yes(page.get_by_role("heading", name="Diensten"))
+
+    with time_machine.travel(time.time() + 11 * 60, tick=True):  # the second factor not fresh
+        page.goto("/mijn-account/app/")
+        expect(page.get_by_role("heading", name="Bevestig met uw sleutel")).to_be_visible()
+        the_key_says_no_then_yes(page.locator("code.secret"))  # "App instellen"
