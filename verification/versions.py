@@ -14,8 +14,9 @@ Why it stays right:
   and the next poll reads the database again.
 - A missing stamp (Redis emptied, evicted, expired) is made afresh with a new random value,
   which no client holds: that poll reads the database.
-- Without a cache shared by every server (no Redis: each process has its own memory) or while
-  Redis is unavailable, there are no stamps and every poll reads the database, as before.
+- Without a cache shared by every server (`zorgportaal.cache.shared_cache`: no Redis, each
+  process has its own memory) or while Redis is unavailable, there are no stamps and every
+  poll reads the database, as before.
 - A stamp lives STAMP_SECONDS at most, so a change whose deletion Redis missed (down at that
   very moment, answering again for the next poll) shows that much later at worst.
 
@@ -26,9 +27,10 @@ database, after the check that the chat is the reader's.
 import contextlib
 import secrets
 
-from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
+
+from zorgportaal.cache import shared_cache
 
 STAMP_SECONDS = 60
 QUEUE_KEY = "verification:queue"
@@ -36,12 +38,6 @@ QUEUE_KEY = "verification:queue"
 
 def conversation_key(pk: int) -> str:
     return f"verification:chat:{pk}"
-
-
-def shared_cache():
-    """The cache when every server shares it (Redis); None for a cache in one process's memory."""
-    cache = caches["default"]
-    return cache if isinstance(cache, RedisCache) else None
 
 
 def changed(conversation_id: int, *, queue: bool) -> None:

@@ -10,6 +10,8 @@ A hung Redis (stopped, not dead) accepts connections and never answers: every ca
 its whole socket timeout, two or three times a request. So a call waits a quarter second at most
 (OPTIONS `socket_timeout`, `socket_connect_timeout`), and after a failure a circuit breaker skips
 Redis in this process for `breaker_seconds` (OPTIONS, default 30); then one call tries again.
+
+`shared_cache()` says whether the default cache is one every server shares.
 """
 
 import logging
@@ -17,6 +19,8 @@ import threading
 import time
 from functools import wraps
 
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -137,3 +141,10 @@ class TolerantRedisCache(RedisCache):
     set_many = _tolerant(lambda keys, *a, **k: list(keys))(RedisCache.set_many)
     delete_many = _tolerant(None)(RedisCache.delete_many)
     clear = _tolerant(False)(RedisCache.clear)
+
+
+def shared_cache() -> BaseCache | None:
+    """The default cache when every server shares it (Redis, with REDIS_URL); None for a cache
+    in one process's memory (LocMemCache, without it), which the other servers never see."""
+    cache = caches["default"]
+    return cache if isinstance(cache, RedisCache) else None
