@@ -279,6 +279,8 @@ def server_env(port: int, static_root: str, redis_url: str, database: str) -> di
         "OTP_SEED_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": HOST,
         "SITE_URL": f"http://{HOST}:{port}",
+        # Plain http on 127.0.0.1 is no secure origin for keys; the people here use codes.
+        "PASSKEYS_ENABLED": "false",
         "DATABASE_URL": f"{PG}/{database}",
         "STATIC_ROOT": static_root,
         "TRUSTED_PROXY_COUNT": "1",

@@ -217,10 +217,11 @@ ANYMAIL = {
 INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", 14)
 OTP_SEED_KEY = env("OTP_SEED_KEY")
 OTP_SEED_KEY_FALLBACKS = envlist("OTP_SEED_KEY_FALLBACKS", "")
-# Passkeys and FIDO2 security keys as a factor (issue 16; tokens/webauthn.py): off until Mijn
-# account and the organisations' policy handle them. Our own pages run the ceremonies (the
-# library's JSON views are not mounted); the relying party is SITE_URL's host and origin.
-PASSKEYS_ENABLED = envbool("PASSKEYS_ENABLED", "false")
+# Passkeys and FIDO2 security keys as a factor (issue 16; tokens/webauthn.py), on unless
+# switched off; each organisation may still refuse them (Organisation.passkeys_allowed). Our
+# own pages run the ceremonies (the library's JSON views are not mounted); the relying party is
+# SITE_URL's host and origin, which must be https (or http://localhost) while they are on.
+PASSKEYS_ENABLED = envbool("PASSKEYS_ENABLED", "true")
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_TIMEOUT_SECONDS = 120  # the browser's prompt, and how long a challenge lives
 HELPDESK_OPENING_HOURS = env("HELPDESK_OPENING_HOURS", "mon-fri 08:30-17:00")

@@ -297,7 +297,8 @@ def test_no_answer_from_the_browser_is_said(key_only):
 # Switched off
 
 
-def test_switched_off_mijn_account_shows_nothing_of_keys(client, person):
+def test_switched_off_mijn_account_shows_nothing_of_keys(client, person, settings):
+    settings.PASSKEYS_ENABLED = False
     log_in(client, person)
     assert "Sleutel of passkey" not in text(client.get("/mijn-account/"))
     assert client.get(ADD_URL).status_code == 404

@@ -55,7 +55,8 @@ def password_step(client, user):
 # Behind the setting
 
 
-def test_switched_off_there_is_no_third_choice_and_no_page(registered_client, client):
+def test_switched_off_there_is_no_third_choice_and_no_page(registered_client, client, settings):
+    settings.PASSKEYS_ENABLED = False
     assert "beveiligingssleutel" not in text(registered_client.get(CHOOSE_URL)).lower()
     assert registered_client.get(SETUP_URL).status_code == 404
     assert not WebAuthnCredential.objects.exists()
