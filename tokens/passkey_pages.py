@@ -25,6 +25,7 @@ class PasskeySetupForm(forms.Form):
         max_length=DEVICE_NAME_MAX_LENGTH - 4,
         required=False,
         initial=webauthn.DEFAULT_NAME,
+        widget=forms.TextInput(attrs={"aria-describedby": "id_name-hint"}),  # read with it
     )
     credential = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20_000)
 
