@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "verification",
     "helpdesk",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("verification.urls")),  # /verificatie/
     path("", include("helpdesk.urls")),  # /helpdesk/
     path("", include("sso.urls")),  # /oidc/ (OpenID Connect provider)
+    path("", include("privacy.urls")),  # /privacy/ (the statement, a person's own data)
     path("admin/", admin.site.urls),
     # Django's language switch (the form in base.html), open at every step of the journey.
     path("i18n/setlang/", stages(*ALL_STAGES)(set_language), name="set_language"),
