@@ -324,6 +324,21 @@ def test_mijn_account_ends_sessions_and_withdraws_a_consent(client, person, admi
     assert client.get("/portaal/")["Location"].startswith("/inloggen/")
 
 
+def test_mijn_gegevens_shows_the_persons_data_and_audits_the_download_after_a_fresh_code(
+    client, person, clock
+):
+    log_in(client, person)
+    assert "Download als JSON" in page_after(client.get("/privacy/mijn-gegevens/"))
+    clock.shift(11 * 60)  # the login's code is no longer fresh
+    download = "/privacy/mijn-gegevens.json"
+    assert client.get(download)["Location"].startswith("/mijn-account/bevestigen/")
+    code = {"device": person.app.persistent_id, "code": device_code(person.app)}
+    answer = client.post("/mijn-account/bevestigen/", {**code, "next": download})
+    assert answer["Location"] == download
+    assert client.get(download).json()["account"]["email"] == person.email
+    assert AuditEvent.objects.filter(event="privacy.exported", subject=person).count() == 1
+
+
 def test_mijn_account_adds_an_app_and_uploads_and_links_a_token(client, person, clock):
     log_in(client, person)
     assert "App instellen" in client.get("/mijn-account/app/").content.decode()
