@@ -8,10 +8,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from zorgportaal import outbox
+        from zorgportaal import outbox, retention
 
         from .invitations import invitations_send_due
         from .password_reset import password_reset_mails_send_due
+        from .retention import invitations_purge, password_reset_mails_purge
 
         outbox.register(
             "invitation_mails",
@@ -29,5 +30,25 @@ class AccountsConfig(AppConfig):
                 "%(done)d van %(attempted)d mail voor een nieuw wachtwoord verstuurd",
                 "%(done)d van %(attempted)d mails voor een nieuw wachtwoord verstuurd",
                 "attempted",
+            ),
+        )
+        retention.register(
+            "invitations",
+            invitations_purge,
+            setting="INVITATION_RETENTION_DAYS",
+            report=ngettext_lazy(
+                "%(count)d verlopen of ingetrokken uitnodiging verwijderd",
+                "%(count)d verlopen of ingetrokken uitnodigingen verwijderd",
+                "count",
+            ),
+        )
+        retention.register(
+            "password_reset_mails",
+            password_reset_mails_purge,
+            setting="PASSWORD_RESET_RETENTION_DAYS",
+            report=ngettext_lazy(
+                "%(count)d mail voor een nieuw wachtwoord verwijderd",
+                "%(count)d mails voor een nieuw wachtwoord verwijderd",
+                "count",
             ),
         )

@@ -10,10 +10,11 @@ class SsoConfig(AppConfig):
     verbose_name = _("Eenmalig inloggen")
 
     def ready(self):
-        from zorgportaal import outbox
+        from zorgportaal import outbox, retention
 
         from . import checks  # noqa: F401  (registers the deploy check)
         from .backchannel import logout_notices_send_due  # also connects logins_ended
+        from .retention import service_tokens_purge, signins_purge
 
         outbox.register(
             "backchannel_logouts",
@@ -22,5 +23,24 @@ class SsoConfig(AppConfig):
                 "%(done)d van %(attempted)d uitlogbericht aan een dienst verstuurd",
                 "%(done)d van %(attempted)d uitlogberichten aan diensten verstuurd",
                 "attempted",
+            ),
+        )
+        retention.register(
+            "service_signins",
+            signins_purge,
+            setting="LOGIN_RETENTION_DAYS",
+            report=ngettext_lazy(
+                "%(count)d inlog bij of uitlogbericht aan een dienst verwijderd",
+                "%(count)d inlogs bij en uitlogberichten aan diensten verwijderd",
+                "count",
+            ),
+        )
+        retention.register(
+            "service_tokens",
+            service_tokens_purge,
+            report=ngettext_lazy(
+                "%(count)d verlopen code of token van een dienst verwijderd",
+                "%(count)d verlopen codes en tokens van diensten verwijderd",
+                "count",
             ),
         )

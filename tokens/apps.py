@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class TokensConfig(AppConfig):
@@ -7,4 +8,29 @@ class TokensConfig(AppConfig):
     verbose_name = _("Authenticatiemiddelen")
 
     def ready(self):
+        from zorgportaal import retention
+
         from . import checks  # noqa: F401  (registers the deploy check)
+        from .retention import csv_imports_purge, unclaimed_tokens_purge
+
+        # Tokens first: an import whose last token goes tonight goes tonight too.
+        retention.register(
+            "unclaimed_tokens",
+            unclaimed_tokens_purge,
+            setting="UNCLAIMED_TOKEN_RETENTION_DAYS",
+            report=ngettext_lazy(
+                "%(count)d nooit gekoppeld hardware token verwijderd",
+                "%(count)d nooit gekoppelde hardware tokens verwijderd",
+                "count",
+            ),
+        )
+        retention.register(
+            "csv_imports",
+            csv_imports_purge,
+            setting="CSV_IMPORT_RETENTION_DAYS",
+            report=ngettext_lazy(
+                "%(count)d Azure CSV-import verwijderd",
+                "%(count)d Azure CSV-imports verwijderd",
+                "count",
+            ),
+        )

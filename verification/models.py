@@ -8,7 +8,7 @@ only the logged-in person sees (after both factors, or after the password on the
 after five wrong tries, and that are worth something only to someone who also convinces a
 helpdesk agent who sees the account's facts. So it lives in its own table with its expiry,
 never in a URL, a log line or the audit trail, and used or expired codes are purged with the
-chats (`purge_verification_data`).
+chats (`manage.py purge`).
 """
 
 from django.conf import settings

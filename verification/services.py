@@ -587,6 +587,10 @@ class PurgeReport:
     messages: int
     codes: int
 
+    @property
+    def total(self) -> int:
+        return self.conversations + self.messages + self.codes
+
 
 def verification_data_purge(*, now: datetime | None = None) -> PurgeReport:
     """Delete chat lines, chats and codes older than VERIFICATION_RETENTION_DAYS; the audit

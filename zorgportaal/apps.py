@@ -15,7 +15,7 @@ class ZorgportaalConfig(AppConfig):
         from django.contrib.auth import user_logged_in
         from django.contrib.auth.models import update_last_login
 
-        from . import outbox, sessions
+        from . import outbox, retention, sessions
 
         # From here on no log record holds an invitation or reset link secret.
         install_log_redaction()
@@ -32,6 +32,8 @@ class ZorgportaalConfig(AppConfig):
                 "attempted",
             ),
         )
+        # Ended logins, Django's expired sessions and throttle counts (`manage.py purge`).
+        retention.register_own()
 
 
 class ZorgPortaalAdminConfig(admin_apps.AdminConfig):

@@ -243,6 +243,15 @@ TOKEN_SHOP_URL = envmatch("TOKEN_SHOP_URL", r"https?://[^\s<>\"]+", "an http(s):
 TOKEN_SHOP_TEXT = env("TOKEN_SHOP_TEXT").strip() or urlsplit(TOKEN_SHOP_URL).hostname or ""
 VERIFICATION_CODE_VALID_HOURS = envint("VERIFICATION_CODE_VALID_HOURS", 24)
 VERIFICATION_RETENTION_DAYS = envint("VERIFICATION_RETENTION_DAYS", 90)
+# How long `manage.py purge` (nightly) keeps the rest (zorgportaal.retention; README, "Retention"):
+# unaccepted invitations after they expired or were revoked, reset mails after the request,
+# logins and the services they reached after they ended, tokens nobody linked and CSV imports
+# after the import.
+INVITATION_RETENTION_DAYS = envint("INVITATION_RETENTION_DAYS", 90)
+PASSWORD_RESET_RETENTION_DAYS = envint("PASSWORD_RESET_RETENTION_DAYS", 7)
+LOGIN_RETENTION_DAYS = envint("LOGIN_RETENTION_DAYS", 90)
+UNCLAIMED_TOKEN_RETENTION_DAYS = envint("UNCLAIMED_TOKEN_RETENTION_DAYS", 365)
+CSV_IMPORT_RETENTION_DAYS = envint("CSV_IMPORT_RETENTION_DAYS", 365)
 # What one helpdesk agent may check, counted on the audit trail (SECURITY.md: guessing codes).
 VERIFICATION_AGENT_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_CHECKS_PER_HOUR", 30)
 VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR = envint("VERIFICATION_AGENT_WRONG_CHECKS_PER_HOUR", 10)

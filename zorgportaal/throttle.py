@@ -22,6 +22,9 @@ from django.utils.translation import ngettext
 from .models import Throttle
 
 MAX_DOUBLINGS = 30
+# No policy forgets later than this: the nightly purge (zorgportaal.retention) deletes a row
+# whose block has ended once it has been quiet this long.
+LONGEST_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,10 @@ class Policy:
     first_wait: timedelta
     cap: timedelta
     window: timedelta  # quiet time after which failures are forgotten
+
+    def __post_init__(self):
+        if self.window > LONGEST_WINDOW:
+            raise ValueError(f"A throttle window longer than {LONGEST_WINDOW} would be purged.")
 
     def wait_after(self, failures: int) -> timedelta:
         if failures < self.free:

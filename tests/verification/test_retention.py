@@ -52,7 +52,7 @@ def test_the_purge_removes_old_chats_and_codes_and_keeps_the_audit_trail(organis
     audit.record("verification.succeeded", actor=people[1], subject=people[0], channel="chat")
 
     out = StringIO()
-    call_command("purge_verification_data", stdout=out)
+    call_command("purge", stdout=out)
 
     assert set(Conversation.objects.all()) == {recent_closed, still_talking}
     assert not Message.objects.filter(conversation_id__in=[old_closed.pk, abandoned.pk]).exists()
@@ -60,9 +60,12 @@ def test_the_purge_removes_old_chats_and_codes_and_keeps_the_audit_trail(organis
     assert set(VerificationCode.objects.all()) == {recently_used, current}
     assert not VerificationCode.objects.filter(pk=used.pk).exists()
     assert AuditEvent.objects.filter(event="verification.succeeded").count() == 1
-    assert out.getvalue().strip() == (
-        "Verwijderd, ouder dan 90 dagen: 2 chats, 2 chatberichten en 1 verificatiecode."
+    # 2 chats, 2 chat lines and 1 code.
+    assert "5 chatberichten, chats en verificatiecodes verwijderd (bewaartermijn 90 dagen)" in (
+        out.getvalue().splitlines()
     )
+    [purged] = AuditEvent.objects.filter(event="retention.purged", details__kind="verification")
+    assert purged.details == {"kind": "verification", "count": 5, "days": 90}
 
 
 def test_an_open_chat_keeps_only_its_lines_newer_than_the_retention_period(person):
