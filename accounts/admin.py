@@ -1,5 +1,6 @@
 """The servicedesk's pages: invite addresses, follow their status, resend or revoke."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -20,6 +21,7 @@ from zorgportaal.admin_site import AuditedDeletion
 
 from . import admin_audit, invitations
 from .account_sessions import account_sessions_end
+from .deactivation import account_deactivate, account_reactivate
 from .forms import InviteForm
 from .models import Invitation, Organisation, Role, User
 
@@ -70,12 +72,12 @@ class RoleAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(AuditedDeletion, DjangoUserAdmin):
     ordering = ["email"]
-    actions = ["end_sessions"]
+    actions = ["end_sessions", "deactivate", "reactivate"]
     list_display = ["email", "first_name", "last_name", "organisation", "role", "is_staff"]
     list_filter = ["organisation", "role", "is_staff", "is_active", "serves_all_organisations"]
     list_select_related = ["organisation", "role"]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined", "identity_verified_at"]
+    readonly_fields = ["last_login", "date_joined", "identity_verified_at", "deactivated_at"]
     filter_horizontal = ["groups", "user_permissions", "served_organisations"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -95,7 +97,10 @@ class UserAdmin(AuditedDeletion, DjangoUserAdmin):
                 ),
             },
         ),
-        (_("Data"), {"fields": ["last_login", "date_joined", "identity_verified_at"]}),
+        (
+            _("Data"),
+            {"fields": ["last_login", "date_joined", "identity_verified_at", "deactivated_at"]},
+        ),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
@@ -113,6 +118,8 @@ class UserAdmin(AuditedDeletion, DjangoUserAdmin):
         """Compare once the many-to-many fields (groups, permissions) are saved too."""
         super().save_related(request, form, formsets, change)
         user = form.instance
+        if change and "is_active" in form.changed_data:  # as the actions below do
+            (account_reactivate if user.is_active else account_deactivate)(user, request=request)
         before = user._audit_before if change else admin_audit.account_state(User())
         changed = admin_audit.changes(before, admin_audit.account_state(user))
         if not change:
@@ -140,6 +147,32 @@ class UserAdmin(AuditedDeletion, DjangoUserAdmin):
                 len(queryset),
             )
             % len(queryset),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Deactiveren (uitloggen, middelen verwijderen, later wissen)"))
+    def deactivate(self, request, queryset):
+        done = sum(account_deactivate(user, request=request) for user in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account is gedeactiveerd; het wordt na %(days)d dagen gewist.",
+                "%(count)d accounts zijn gedeactiveerd; ze worden na %(days)d dagen gewist.",
+                done,
+            )
+            % {"count": done, "days": settings.ACCOUNT_RETENTION_DAYS},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Heractiveren (opnieuw middel koppelen en helpdeskcontrole)"))
+    def reactivate(self, request, queryset):
+        done = sum(account_reactivate(user, request=request) for user in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account is weer actief.", "%(count)d accounts zijn weer actief.", done
+            )
+            % {"count": done},
             messages.SUCCESS,
         )
 

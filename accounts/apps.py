@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from zorgportaal import outbox, retention
 
+        from .deactivation import accounts_erase_due
         from .invitations import invitations_send_due
         from .password_reset import password_reset_mails_send_due
         from .retention import invitations_purge, password_reset_mails_purge
@@ -30,6 +31,16 @@ class AccountsConfig(AppConfig):
                 "%(done)d van %(attempted)d mail voor een nieuw wachtwoord verstuurd",
                 "%(done)d van %(attempted)d mails voor een nieuw wachtwoord verstuurd",
                 "attempted",
+            ),
+        )
+        retention.register(  # first: an erased account's invitation goes with it
+            "accounts",
+            accounts_erase_due,
+            setting="ACCOUNT_RETENTION_DAYS",
+            report=ngettext_lazy(
+                "%(count)d gedeactiveerd account gewist",
+                "%(count)d gedeactiveerde accounts gewist",
+                "count",
             ),
         )
         retention.register(

@@ -161,6 +161,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
     # last_login is set only when both factors are given; the dashboard shows the one before.
     previous_login = models.DateTimeField(_("vorige inlog"), null=True, blank=True)
+    # Set by accounts.deactivation: the account is erased ACCOUNT_RETENTION_DAYS after it.
+    deactivated_at = models.DateTimeField(_("gedeactiveerd op"), null=True, blank=True)
     # Part of every session's auth hash: a new stamp ends every session of the account.
     security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
     # Helpdesk agents serve the people of these organisations, or of all (central servicedesk).

@@ -8,10 +8,14 @@ class TokensConfig(AppConfig):
     verbose_name = _("Authenticatiemiddelen")
 
     def ready(self):
+        from accounts.deactivation import account_deactivated
         from zorgportaal import retention
 
         from . import checks  # noqa: F401  (registers the deploy check)
         from .retention import csv_imports_purge, unclaimed_tokens_purge
+        from .services import devices_remove_on_deactivation
+
+        account_deactivated.connect(devices_remove_on_deactivation, dispatch_uid="tokens")
 
         # Tokens first: an import whose last token goes tonight goes tonight too.
         retention.register(

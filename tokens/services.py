@@ -188,6 +188,13 @@ def device_remove(
     return True
 
 
+def devices_remove_on_deactivation(sender, *, user, request=None, **kwargs) -> None:
+    """An account deactivated (`accounts.deactivation`): every factor goes, keys included; an
+    inventory token becomes free for someone else."""
+    for device in devices_for_user(user, confirmed=None):
+        device_remove(device, request=request, last_factor_allowed=True)
+
+
 class DeviceNameError(ValueError):
     """A name the person cannot give: empty, too long, or one of their other devices has it."""
 

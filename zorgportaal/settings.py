@@ -216,6 +216,13 @@ ANYMAIL = {
 }
 
 INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", 14)
+# A deactivated account is erased this long after its deactivation (issue 17, privacy/).
+ACCOUNT_RETENTION_DAYS = envint("ACCOUNT_RETENTION_DAYS", 90)
+# Who answers privacy questions ("Privacy" page): an address, and how to name them.
+PRIVACY_EMAIL = envmatch(
+    "PRIVACY_EMAIL", r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", "an e-mail address"
+)
+PRIVACY_CONTACT_NAME = env("PRIVACY_CONTACT_NAME").strip()
 OTP_SEED_KEY = env("OTP_SEED_KEY")
 OTP_SEED_KEY_FALLBACKS = envlist("OTP_SEED_KEY_FALLBACKS", "")
 # Passkeys and FIDO2 security keys as a factor (issue 16; tokens/webauthn.py), on unless

@@ -599,6 +599,17 @@ def test_an_administrator_unlocks_and_deletes_devices(admin_client, person, kind
     assert AuditEvent.objects.filter(event="device.removed").count() == 2
 
 
+def test_an_administrator_deactivates_and_reactivates_an_account(admin_client, person):
+    users = "/admin/accounts/user/"
+    page = act(admin_client, users, "deactivate", person)
+    assert "1 account is gedeactiveerd" in page
+    person.refresh_from_db()
+    assert (person.is_active, person.identity_verified_at) == (False, None)
+    assert "1 account is weer actief." in act(admin_client, users, "reactivate", person)
+    person.refresh_from_db()
+    assert person.is_active
+
+
 def test_an_administrator_verifies_staff_with_a_code_of_their_own(admin_client, clock):
     agent = unverify(make_agent())
     users = "/admin/accounts/user/"
@@ -770,6 +781,7 @@ CANNOT_WRITE = {
     "healthz": "the load balancer's probe: one SELECT, no session, no cookie",
     "healthz_details": "the monitoring probe: GET and HEAD only, reads the database and Redis",
     "signin:no_account": "a page of text, open at every stage",
+    "privacy:statement": "a page of text from the register, open at every stage",
     "favicon": "a redirect to a static file, open at every stage",
     "admin:login": "the admin's login page only redirects, to ours or to the portal",
     "oauth2_provider:oidc-connect-discovery-info": "the provider's description, the same for all",
