@@ -404,7 +404,7 @@ def bench_passkey_login(organisation, role, logins: int = 20) -> Row:
     from django_otp_webauthn.models import WebAuthnCredential
 
     from accounts.models import User
-    from tests.support import SoftKey
+    from tests.support import SoftKey, options_of
     from tokens.models import AppDevice
     from tokens.testing import device_code
 
@@ -438,8 +438,7 @@ def bench_passkey_login(organisation, role, logins: int = 20) -> Row:
 
     def passkey_login(key) -> None:
         client = Client(HTTP_HOST=load.HOST)
-        client.get("/inloggen/")
-        options = client.get("/inloggen/passkey/opties/").json()  # as the page's script does
+        options = options_of(client.get("/inloggen/"))
         answer = client.post("/inloggen/passkey/", {"credential": key.assert_(options)})
         assert answer["Location"] == "/portaal/", answer.status_code
 

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("inloggen/", views.login, name="login"),
     path("inloggen/passkey/", views.login_passkey, name="passkey"),
-    path("inloggen/passkey/opties/", views.login_passkey_options, name="passkey_options"),
     path("inloggen/code/", views.login_code, name="code"),
     path("inloggen/sleutel/", views.login_key, name="key"),
     path("uitloggen/", views.logout, name="logout"),

@@ -3,7 +3,6 @@ out, and "Wachtwoord vergeten?"."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import get_language
@@ -79,23 +78,11 @@ def login_passkey(request):
     return redirect(safe_next(request, take_destination(request)) or "portal:dashboard")
 
 
-@stages(Stage.ANONYMOUS, Stage.REGISTRATION)
-@never_cache
-def login_passkey_options(request):
-    """The options of "Inloggen met passkey", with a fresh challenge in the session: asked by
-    the login page's script only where the browser can use passkeys, so a visit without one
-    (a crawler, a monitor) makes no session."""
-    passkey_pages.require_enabled()
-    return JsonResponse(webauthn.passwordless_options(request))
-
-
 def _login_page(request, *, form, next_url, passkey_form=None):
-    context = {
-        "form": form,
-        "next": next_url,
-        "passkeys": webauthn.passkeys_enabled(),
-        "passkey_form": passkey_form,
-    }
+    """The login page; with passkeys, a fresh challenge for "Inloggen met passkey"."""
+    context = {"form": form, "next": next_url, "passkey_form": passkey_form}
+    if webauthn.passkeys_enabled():
+        context["passkey_options"] = webauthn.passwordless_options(request)
     return render(request, "signin/login.html", context)
 
 

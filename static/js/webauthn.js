@@ -1,17 +1,15 @@
-// Passkeys and security keys (tokens/webauthn.py): the page carries the options the server
-// made (a JSON data block, no inline script), or the form names where to ask them
-// (data-webauthn-options); on submit the browser asks the key, and the key's answer goes back
-// in the hidden "credential" field of the same form.
+// Passkeys and security keys (tokens/webauthn.py): the page's form carries the options the
+// server made (a JSON data block, no inline script); on submit the browser asks the key, and
+// the key's answer goes back in the hidden "credential" field of the same form.
 // A form marked data-webauthn-autofill (the login page's "Inloggen met passkey") is hidden
-// until the browser can use passkeys and the options are in, and lets the browser offer the
-// passkeys in the e-mail field's autofill too (conditional mediation) until the button is
-// pressed.
+// until the browser can use passkeys, and lets the browser offer them in the e-mail field's
+// autofill too (conditional mediation) until the button is pressed.
 (function () {
   "use strict";
 
   const form = document.querySelector("form[data-webauthn]");
   const optionsBlock = document.getElementById("webauthn-options");
-  if (!form || !(optionsBlock || form.dataset.webauthnOptions)) {
+  if (!form || !optionsBlock) {
     return;
   }
   const ceremony = form.dataset.webauthn; // "create" or "get"
@@ -35,6 +33,10 @@
       button.disabled = true;
     }
     return;
+  }
+  form.hidden = false;
+  if (form.querySelector(".error-summary")) {
+    form.querySelector(".error-summary").focus();
   }
 
   function toBytes(text) {
@@ -96,31 +98,20 @@
     form.submit();
   }
 
-  // Asked once, when the page opens: a key must be asked within the click that wants it.
-  const options = optionsBlock
-    ? Promise.resolve(JSON.parse(optionsBlock.textContent))
-    : fetch(form.dataset.webauthnOptions, {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      }).then(function (response) {
-        return response.ok ? response.json() : Promise.reject(new Error(response.status));
-      });
-  let ready = null; // the options, once in
-
   // The autofill's request waits until a passkey is chosen there, or the button aborts it.
   let offered = null;
-
-  function offerInAutofill() {
-    if (!PublicKeyCredential.isConditionalMediationAvailable) {
-      return;
-    }
+  if (autofill && PublicKeyCredential.isConditionalMediationAvailable) {
     PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
       if (!available) {
         return;
       }
       offered = new AbortController();
       navigator.credentials
-        .get({ publicKey: publicKey(ready), mediation: "conditional", signal: offered.signal })
+        .get({
+          publicKey: publicKey(JSON.parse(optionsBlock.textContent)),
+          mediation: "conditional",
+          signal: offered.signal,
+        })
         .then(send, function (error) {
           if (error.name !== "AbortError") {
             show("webauthn-cancelled");
@@ -129,24 +120,12 @@
     });
   }
 
-  options.then(function (loaded) {
-    ready = loaded;
-    if (autofill) {
-      form.hidden = false;
-      const summary = form.querySelector(".error-summary");
-      if (summary) {
-        summary.focus();
-      }
-      offerInAutofill();
-    }
-  });
-
   form.addEventListener("submit", function (event) {
     if (field.value) {
       return; // the key has answered: let the form go
     }
     event.preventDefault();
-    if (!ready || !form.reportValidity()) {
+    if (!form.reportValidity()) {
       return;
     }
     if (offered) {
@@ -155,10 +134,11 @@
     }
     button.disabled = true;
     show("webauthn-waiting");
+    const options = publicKey(JSON.parse(optionsBlock.textContent));
     const asked =
       ceremony === "create"
-        ? navigator.credentials.create({ publicKey: publicKey(ready) })
-        : navigator.credentials.get({ publicKey: publicKey(ready) });
+        ? navigator.credentials.create({ publicKey: options })
+        : navigator.credentials.get({ publicKey: options });
     asked.then(send, function () {
       // Cancelled, timed out, or a key this account does not know: try again from a new page.
       button.disabled = false;

@@ -91,6 +91,7 @@ def cluster(tmp_path_factory):
         "REDIS_URL": REDIS_URL,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": SITE_URL,
+        "PASSKEYS_ENABLED": "false",  # plain http on 127.0.0.1 is no secure origin for keys
         "OIDC_SIGNING_KEY": new_signing_key(),
         "STATIC_ROOT": str(tmp / "static"),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",

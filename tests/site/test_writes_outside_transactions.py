@@ -210,8 +210,7 @@ def test_a_person_registers_a_security_key_and_logs_in_with_it(
     answer = client.post("/inloggen/sleutel/", {"credential": key.assert_(options)})
     assert answer["Location"] == "/portaal/"
     client.post("/uitloggen/")
-    client.get("/inloggen/")
-    options = client.get("/inloggen/passkey/opties/").json()
+    options = options_of(client.get("/inloggen/"))
     passkey = key.assert_(options, user_handle=key.user_handle)
     answer = client.post("/inloggen/passkey/", {"credential": passkey})
     assert answer["Location"] == "/portaal/"

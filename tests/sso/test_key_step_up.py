@@ -131,8 +131,7 @@ def test_a_login_with_password_and_key_is_phishing_resistant_already(with_key, p
 def test_a_passkey_alone_is_phishing_resistant_without_a_password(with_key, service):
     _, key = with_key
     browser = Client()
-    browser.get("/inloggen/")
-    options = browser.get("/inloggen/passkey/opties/").json()
+    options = options_of(browser.get("/inloggen/"))
     browser.post("/inloggen/passkey/", {"credential": key.assert_(options, user_handle=None)})
     claims = claims_of(service, browser, ask_key(service, browser))
     assert claims["acr"] == PHISHING_RESISTANT
