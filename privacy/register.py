@@ -692,3 +692,24 @@ def named_fields() -> dict[str, list[str]]:
     for model, fields in NOT_PERSONAL.items():
         named.setdefault(model, []).extend(fields)
     return named
+
+
+def register_markdown() -> str:
+    """The register as a Markdown table (PRIVACY.md): per topic, the fields and their facts."""
+    lines = [
+        "| data | model: fields | why | legal ground | kept | who can read it |",
+        "|---|---|---|---|---|---|",
+    ]
+    for topic, entries in entries_by_topic():
+        lines.append(f"| **{topic}** | | | | | |")
+        for entry in entries:
+            cells = [
+                entry.what,
+                f"`{entry.model}`: {', '.join(entry.fields)}",
+                entry.why,
+                entry.ground.name_,
+                entry.kept,
+                entry.readers,
+            ]
+            lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
