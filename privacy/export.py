@@ -42,6 +42,7 @@ LOGIN_ENDS = {
     "ended_by_administrator": gettext_lazy("beëindigd door een beheerder"),
     "password_changed": gettext_lazy("beëindigd na een wachtwoordwijziging"),
     "factor_reset": gettext_lazy("beëindigd bij het resetten van uw authenticatiemiddelen"),
+    "account_deactivated": gettext_lazy("beëindigd bij het deactiveren van uw account"),
 }
 
 

@@ -103,3 +103,22 @@ def test_the_administrator_deactivates_and_reactivates_in_the_admin(admin_client
     assert (person.is_active, person.deactivated_at) == (True, None)
     events = AuditEvent.objects.filter(subject=person).values_list("event", flat=True)
     assert {"account.deactivated", "account.reactivated"} <= set(events)
+
+
+def test_unticking_active_on_the_change_form_deactivates_too(admin_client, person):
+    """The form's checkbox is the same act as the action: factors gone, erased later."""
+    account = {
+        "email": person.email,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "organisation": person.organisation.pk,
+        "role": person.role.pk,
+    }  # "is_active" left out: unticked
+    answer = admin_client.post(f"/admin/accounts/user/{person.pk}/change/", account)
+    assert answer.status_code == 302
+    person.refresh_from_db()
+    assert (person.is_active, person.deactivated_at is not None) == (False, True)
+    assert list(devices_for_user(person, confirmed=None)) == []
+    admin_client.post(f"/admin/accounts/user/{person.pk}/change/", {**account, "is_active": "on"})
+    person.refresh_from_db()
+    assert (person.is_active, person.deactivated_at) == (True, None)
