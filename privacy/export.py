@@ -253,7 +253,7 @@ def _audit_events(user) -> list[dict]:
     own = (
         Q(subject=user)
         | Q(actor=user)
-        | (Q(subject__isnull=True) & Q(subject_email__iexact=user.email))
+        | (Q(subject__isnull=True) & Q(subject_email=user.email))  # stored normalised, indexed
     )
     events = (
         AuditEvent.objects.filter(own)
