@@ -76,3 +76,11 @@ def test_a_failed_passkey_says_so_and_the_password_still_works(page, passkeys):
     expect(page.locator("#id_email")).to_be_editable()
     expect(page.get_by_role("button", name="Volgende")).to_be_enabled()
     assert violations(page) == []
+
+
+def test_opening_the_login_page_shows_no_passkey_error(page, passkeys):
+    """No passkey in this browser: the autofill offers none, and says nothing about it."""
+    page.goto("/inloggen/")
+    expect(page.locator("#passkey-login")).to_be_visible()
+    expect(page.locator("#webauthn-cancelled")).to_be_hidden()
+    expect(page.locator("#id_email")).to_be_focused()

@@ -16,11 +16,12 @@ class Command(BaseCommand):
     # In Dutch, as every other command (invite, import_azure_csv) and Django's own under "nl".
     help = (
         "Verwijder alle persoonsgegevens waarvan de bewaartermijn voorbij is: gedeactiveerde "
-        "accounts, ongebruikte uitnodigingen, mails voor een nieuw wachtwoord, chats en verificatiecodes, beëindigde "
-        "sessies en inlogs bij diensten, verlopen sessies en tellingen van mislukte pogingen, "
-        "tokens die niemand koppelde en oude Azure CSV-imports. Elke soort krijgt één regel "
-        "en één gebeurtenis in de audittrail, met het aantal; de audittrail zelf blijft. "
-        "Veilig om uit cron te draaien, bijvoorbeeld elke nacht."
+        "accounts, ongebruikte uitnodigingen, mails voor een nieuw wachtwoord, chats en "
+        "verificatiecodes, beëindigde sessies en inlogs bij diensten, verlopen sessies en "
+        "tellingen van mislukte pogingen, tokens die niemand koppelde en oude Azure "
+        "CSV-imports. Elke soort krijgt één regel en één gebeurtenis in de audittrail, met het "
+        "aantal; de audittrail zelf blijft. Veilig om uit cron te draaien, bijvoorbeeld elke "
+        "nacht."
     )
 
     def handle(self, *args, **options):
