@@ -11,6 +11,8 @@ audit trail keeps its events with the address written in them, for its own perio
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -64,10 +66,10 @@ def accounts_erase_due(*, now: datetime | None = None) -> int:
 
 
 def account_erase(user: User) -> None:
-    """The account and what is kept for it, in one step: its invitation (which holds the
-    address), then the row, whose deletion takes devices, logins, sign-ins, consents and the
-    helpdesk's codes and chats with it. The event is written first: the deletion unlinks it
-    and it keeps the address (the trail's own period, NEN 7513)."""
+    """The account and what is kept for it, in one step: its invitation and the admin's
+    history of it (both hold the address), then the row, whose deletion takes devices, logins,
+    sign-ins, consents and the helpdesk's codes and chats with it. The event is written first:
+    the deletion unlinks it and it keeps the address (the trail's own period, NEN 7513)."""
     with transaction.atomic():
         audit.record(
             "account.erased",
@@ -75,4 +77,9 @@ def account_erase(user: User) -> None:
             deactivated_at=user.deactivated_at.isoformat() if user.deactivated_at else None,
         )
         Invitation.objects.filter(user=user).delete()
+        # The admin's own history names the account by its address: that goes too (the audit
+        # trail keeps what administrators changed).
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+        ).delete()
         user.delete()

@@ -101,6 +101,9 @@ UNTIL_ERASED = days(
     _("zolang uw account bestaat; na deactivering nog %(days)s, dan wordt het gewist"),
 )
 
+# The services' tokens: django-oauth-toolkit's lifetimes, then `manage.py purge` that night.
+EXPIRED_TONIGHT = _("tot het verloopt (minuten tot uren); in de nacht daarna verwijderd")
+
 REGISTER: tuple[Entry, ...] = (
     # Your account
     Entry(
@@ -515,7 +518,7 @@ REGISTER: tuple[Entry, ...] = (
         _("De toegang die een dienst namens u heeft (alleen als hash)"),
         _("Zodat de dienst uw gegevens kan opvragen zolang u er bent ingelogd."),
         Ground.INTEREST,
-        days("LOGIN_RETENTION_DAYS", _("tot hij verloopt, daarna hoogstens %(days)s")),
+        EXPIRED_TONIGHT,
         NOBODY,
         SERVICES,
     ),
@@ -536,7 +539,7 @@ REGISTER: tuple[Entry, ...] = (
         _("De verlenging van die toegang (alleen als hash)"),
         _("Zodat u bij de dienst ingelogd blijft zonder opnieuw in te loggen."),
         Ground.INTEREST,
-        days("LOGIN_RETENTION_DAYS", _("tot hij verloopt, daarna hoogstens %(days)s")),
+        EXPIRED_TONIGHT,
         NOBODY,
         SERVICES,
     ),
@@ -546,7 +549,7 @@ REGISTER: tuple[Entry, ...] = (
         _("Het bewijs van uw inlog dat een dienst kreeg"),
         _("Zodat de dienst weet wie u bent."),
         Ground.INTEREST,
-        days("LOGIN_RETENTION_DAYS", _("tot het verloopt, daarna hoogstens %(days)s")),
+        EXPIRED_TONIGHT,
         NOBODY,
         SERVICES,
     ),
@@ -613,7 +616,10 @@ REGISTER: tuple[Entry, ...] = (
         _("Wat een beheerder in het beheer wijzigde, en aan welk account"),
         _("Om wijzigingen door beheerders na te gaan."),
         Ground.OBLIGATION,
-        UNTIL_ERASED,
+        _(
+            "zolang het account van de beheerder bestaat; wat over uw account gaat, tot uw "
+            "account wordt gewist"
+        ),
         ADMINS,
         AUDIT,
     ),

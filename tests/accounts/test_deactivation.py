@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.test import Client
 from django.utils import timezone
 from django_otp import devices_for_user
@@ -70,6 +71,11 @@ def test_an_account_is_erased_after_its_retention_and_not_before(person, setting
         token_hash="x" * 64,
         user=person,
     )
+    LogEntry.objects.log_actions(
+        user_id=User.objects.create_superuser("beheer@topicus.example", GOOD_PASSWORD).pk,
+        queryset=[person],
+        action_flag=CHANGE,
+    )
     with time_machine.travel(timezone.now() - timedelta(days=91)):
         account_deactivate(person)
     logged_in_events = AuditEvent.objects.filter(subject=person).count()
@@ -78,6 +84,7 @@ def test_an_account_is_erased_after_its_retention_and_not_before(person, setting
     assert accounts_erase_due() == 1
     assert not User.objects.filter(pk=person.pk).exists()
     assert not Invitation.objects.filter(email=person.email).exists()
+    assert not LogEntry.objects.filter(object_repr=person.email).exists()
     erased = AuditEvent.objects.get(event="account.erased")
     assert (erased.subject_id, erased.subject_email) == (None, person.email)
     kept = AuditEvent.objects.filter(subject_email=person.email).count()
