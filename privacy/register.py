@@ -257,7 +257,10 @@ REGISTER: tuple[Entry, ...] = (
         Ground.INTEREST,
         days(
             "UNCLAIMED_TOKEN_RETENTION_DAYS",
-            _("gekoppeld: zolang het token bestaat; nooit gekoppeld: %(days)s na de import"),
+            _(
+                "tot het account waaraan het gekoppeld is wordt gedeactiveerd; nooit gekoppeld: "
+                "%(days)s na de import"
+            ),
         ),
         SERVICEDESK,
         SIGN_IN,

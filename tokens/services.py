@@ -190,8 +190,10 @@ def device_remove(
 
 def devices_remove_on_deactivation(sender, *, user, request=None, **kwargs) -> None:
     """An account deactivated (`accounts.deactivation`): every factor goes, keys included; an
-    inventory token becomes free for someone else."""
+    inventory token becomes free for someone else, without the leaver's UPN from the CSV."""
     for device in devices_for_user(user, confirmed=None):
+        if isinstance(device, HardwareTokenDevice):
+            HardwareToken.objects.filter(pk=device.hardware_token_id).update(upn="")
         device_remove(device, request=request, last_factor_allowed=True)
 
 

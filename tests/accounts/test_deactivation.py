@@ -129,3 +129,15 @@ def test_unticking_active_on_the_change_form_deactivates_too(admin_client, perso
     admin_client.post(f"/admin/accounts/user/{person.pk}/change/", {**account, "is_active": "on"})
     person.refresh_from_db()
     assert (person.is_active, person.deactivated_at) == (True, None)
+
+
+def test_a_leavers_token_goes_back_to_the_inventory_without_their_upn(person):
+    from tokens.models import HardwareTokenDevice
+    from tokens.testing import inventory_token, linked_token_device
+
+    token = inventory_token("4000000001", organisation=person.organisation, upn=person.email)
+    linked_token_device(person, token)
+    account_deactivate(person)
+    token.refresh_from_db()
+    assert token.upn == ""
+    assert not HardwareTokenDevice.objects.filter(hardware_token=token).exists()
