@@ -36,8 +36,9 @@ def account_deactivate(user: User, *, request=None) -> bool:
         user.security_stamp = new_security_stamp()
         user.save(update_fields=["is_active", "deactivated_at", "security_stamp"])
         audit.record("account.deactivated", request=request, subject=user)
-        account_deactivated.send(sender=User, user=user, request=request)
+        # Ended first, so the logins (and the services) hear why, before the factors go.
         sessions.logins_end_elsewhere(user, reason="account_deactivated")
+        account_deactivated.send(sender=User, user=user, request=request)
     return True
 
 
